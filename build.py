@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""Build the edition: load -> validate -> model -> resolve -> render -> write.
+
+    python build.py            validate, build and write site/
+    python build.py --check    validate and render everything, write nothing
+
+Problems are printed as ``path:line:col: error: what (hint)``; the exit code is
+1 when the sources have problems and 2 for a wrong command line.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from edition.diagnostics import BuildFailed
+from edition.load import load_tei
+from edition.model import build_model
+from edition.render import render_site
+from edition.resolve import resolve
+from edition.validate import validate
+from edition.write import publish
+
+ROOT = Path(__file__).resolve().parent
+SOURCE = ROOT / "source" / "frus1969-76ve13-d171.xml"
+SCHEMA = ROOT / "source" / "schema"
+TEMPLATES = ROOT / "templates"
+SITE = ROOT / "site"
+
+
+def build(source: Path, site: Path | None, templates: Path = TEMPLATES) -> dict[str, bytes]:
+    """Run every stage; write the site only if ``site`` is given and all succeeded."""
+    tei = load_tei(source)
+    validate(tei, SCHEMA / "edition.rng", SCHEMA / "edition.sch")
+    edition = build_model(tei)
+    links = resolve(edition)
+    files = render_site(links, templates)
+    if site is not None:
+        publish(files, site)
+    return files
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Validate the TEI and build the edition's site.")
+    parser.add_argument("--check", action="store_true", help="validate and render, but write nothing")
+    parser.add_argument("--source", type=Path, default=SOURCE, help="the TEI file (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=SITE, help="the site directory (default: %(default)s)")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    try:
+        files = build(args.source, None if args.check else args.out)
+    except BuildFailed as failure:
+        for diagnostic in failure.diagnostics:
+            print(diagnostic, file=sys.stderr)
+        count = len(failure.diagnostics)
+        print(f"{count} problem{'s' if count != 1 else ''} found; "
+              + ("nothing written." if args.check else "the previous site is unchanged."), file=sys.stderr)
+        return 1
+    seconds = time.perf_counter() - started
+    if args.check:
+        print(f"OK: {args.source} is valid; {len(files)} files would be written ({seconds:.2f} s).")
+    else:
+        print(f"Built {len(files)} files into {args.out}/ in {seconds:.2f} s. Open {args.out}/index.html.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""Stage 1: read a TEI file safely.
+
+The parser never loads a DTD, never resolves an entity and never touches the
+network; a DOCTYPE or entity declaration is refused before parsing, so an
+entity-expansion bomb costs nothing.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+from .diagnostics import BuildFailed, Diagnostic, Locator, display_path
+
+TEI_NS = "http://www.tei-c.org/ns/1.0"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+NS = {"tei": TEI_NS}
+
+_DECLARATION = re.compile(r"<!(DOCTYPE|ENTITY)\b")
+
+
+@dataclass
+class Source:
+    """One parsed file with what is needed to point back into it."""
+
+    path: Path
+    text: str
+    tree: etree._ElementTree
+    locator: Locator
+
+    @property
+    def root(self) -> etree._Element:
+        return self.tree.getroot()
+
+
+def safe_parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        load_dtd=False,
+        dtd_validation=False,
+        no_network=True,
+        huge_tree=False,
+        remove_comments=False,
+        collect_ids=False,  # duplicate xml:ids are reported by the Schematron, with a clear message
+    )
+
+
+def read_text(path: Path) -> str:
+    """The file's text, or BuildFailed naming the file and the first bad byte."""
+    shown = display_path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise BuildFailed([Diagnostic(shown, 0, 0, "source file not found",
+                                      "check the path, or restore the file from git")]) from None
+    except OSError as e:
+        raise BuildFailed([Diagnostic(shown, 0, 0, f"cannot read the file: {e.strerror}")]) from None
+    if not data.strip():
+        raise BuildFailed([Diagnostic(shown, 0, 0, "source file is empty",
+                                      "restore it from git or write the TEI document into it")])
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        before = data[:e.start]
+        line = before.count(b"\n") + 1
+        col = len(before) - (before.rfind(b"\n") + 1) + 1
+        raise BuildFailed([Diagnostic(
+            shown, line, col, f"the file is not UTF-8: byte 0x{data[e.start]:02x} cannot start or continue a character",
+            "save the file as UTF-8")]) from None
+
+
+def load_tei(path: Path) -> Source:
+    """Parse a TEI file; BuildFailed with located diagnostics if it is not well-formed TEI."""
+    text = read_text(path)
+    locator = Locator(path, text)
+    declarations = [
+        locator.at_line(*_line_col(text, m.start()),
+                        f"<!{m.group(1)}> declarations are not allowed in the edition's TEI",
+                        "remove it: the edition never loads DTDs or entities; type characters as UTF-8")
+        for m in _DECLARATION.finditer(text)
+    ]
+    if declarations:
+        raise BuildFailed(declarations)
+    try:
+        tree = etree.ElementTree(etree.fromstring(text.encode("utf-8"), safe_parser(), base_url=str(path)))
+    except etree.XMLSyntaxError as e:
+        raise BuildFailed([_syntax_diagnostic(locator, e)]) from None
+    root = tree.getroot()
+    if root.tag != f"{{{TEI_NS}}}TEI":
+        qname = etree.QName(root)
+        found = f"<{qname.localname}>" + (f" in namespace {qname.namespace}" if qname.namespace else " in no namespace")
+        raise BuildFailed([locator.at(root, f"the root element is {found}, expected <TEI> in namespace {TEI_NS}",
+                                      f'write <TEI xmlns="{TEI_NS}">')])
+    return Source(path, text, tree, locator)
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _syntax_diagnostic(locator: Locator, error: etree.XMLSyntaxError) -> Diagnostic:
+    entries = [entry for entry in error.error_log if entry.line]
+    first = entries[0] if entries else None
+    line = first.line if first else (error.lineno or 0)
+    col = first.column if first else (error.offset or 1)
+    message = (first.message if first else str(error)).strip().rstrip(".")
+    return locator.at_line(line, col, f"malformed XML: {message}",
+                           "fix the markup at this place; every start tag needs its end tag")

@@ -1,0 +1,158 @@
+"""Stage 3: the validated TEI as plain data the later stages read.
+
+Nothing here renders or links: it gathers what the header says about the
+edition and its source, the citable blocks, the FRUS notes and the name entries.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from .load import NS, TEI_NS, XML_NS, Source
+
+XML_ID = f"{{{XML_NS}}}id"
+
+#: TEI elements in <text> that a reader can cite: each carries a permanent xml:id.
+CITABLE = ("head", "p", "opener", "closer", "note", "pb")
+
+
+@dataclass(frozen=True)
+class Revision:
+    when: str
+    version: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """A note of the text; ``number`` is the one the source gives it."""
+
+    id: str
+    number: str
+    type: str
+    element: etree._Element
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A person, organisation or place of standOff that names in the text point to."""
+
+    id: str
+    kind: str
+    name: str
+    identification: etree._Element
+
+
+@dataclass(frozen=True)
+class Volume:
+    series: str
+    subseries: str
+    number: str
+    title: str
+    editors: tuple[str, ...]
+    general_editors: tuple[str, ...]
+    publisher: str
+    pub_place: str
+    year: str
+    document_number: str
+    document_title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ArchivalSource:
+    repository: str
+    collections: tuple[str, ...]
+    box: str
+    folder: str
+    classification: str
+
+
+@dataclass
+class Edition:
+    source: Source
+    title: str
+    subtitle: str
+    version: str
+    date: str
+    volume: Volume
+    archive: ArchivalSource
+    revisions: list[Revision]
+    document: etree._Element
+    back: etree._Element
+    notes: list[Note]
+    entries: dict[str, Entry] = field(default_factory=dict)
+    citable: list[etree._Element] = field(default_factory=list)
+
+
+def build_model(source: Source) -> Edition:
+    root = source.root
+    header = root.find("tei:teiHeader", NS)
+    bibl = header.find(".//tei:sourceDesc/tei:biblStruct", NS)
+    edition = header.find("tei:fileDesc/tei:editionStmt/tei:edition", NS)
+    text = root.find("tei:text", NS)
+    return Edition(
+        source=source,
+        title=_text(header, "tei:fileDesc/tei:titleStmt/tei:title[@type='main']"),
+        subtitle=_text(header, "tei:fileDesc/tei:titleStmt/tei:title[@type='sub']"),
+        version=edition.get("n"),
+        date=edition.find("tei:date", NS).get("when"),
+        volume=_volume(bibl),
+        archive=_archive(header.find(".//tei:sourceDesc/tei:msDesc", NS)),
+        revisions=[
+            Revision(c.get("when"), c.get("n", ""), _plain(c))
+            for c in header.iterfind("tei:revisionDesc/tei:change", NS)
+        ],
+        document=text.find("tei:body/tei:div[@type='document']", NS),
+        back=text.find("tei:back/tei:div[@type='notes']", NS),
+        notes=[
+            Note(n.get(XML_ID), n.get("n"), n.get("type"), n)
+            for n in text.iterfind("tei:back/tei:div[@type='notes']/tei:note", NS)
+        ],
+        entries={
+            e.get(XML_ID): Entry(e.get(XML_ID), etree.QName(e).localname,
+                                 _plain(e.find("tei:*", NS)), e.find("tei:note[@type='identification']", NS))
+            for e in root.iterfind("tei:standOff/*/*", NS)
+        },
+        citable=[e for e in text.iter(*(f"{{{TEI_NS}}}{name}" for name in CITABLE)) if e.get(XML_ID)],
+    )
+
+
+def _volume(bibl: etree._Element) -> Volume:
+    monogr = bibl.find("tei:monogr", NS)
+    return Volume(
+        series=_text(bibl, "tei:series/tei:title[not(@type)]"),
+        subseries=_text(bibl, "tei:series/tei:title[@type='sub']"),
+        number=_text(monogr, "tei:biblScope[@unit='volume']"),
+        title=_text(monogr, "tei:title"),
+        editors=tuple(_plain(e) for e in monogr.iterfind("tei:editor[@role='primary']", NS)),
+        general_editors=tuple(_plain(e) for e in monogr.iterfind("tei:editor[@role='general']", NS)),
+        publisher=_text(monogr, "tei:imprint/tei:publisher"),
+        pub_place=_text(monogr, "tei:imprint/tei:pubPlace"),
+        year=_text(monogr, "tei:imprint/tei:date"),
+        document_number=_text(monogr, "tei:biblScope[@unit='document']"),
+        document_title=_text(bibl, "tei:analytic/tei:title"),
+        url=_text(bibl, "tei:analytic/tei:idno[@type='URI']"),
+    )
+
+
+def _archive(ms: etree._Element) -> ArchivalSource:
+    ident = ms.find("tei:msIdentifier", NS)
+    return ArchivalSource(
+        repository=_text(ident, "tei:repository"),
+        collections=tuple(_plain(c) for c in ident.iterfind("tei:collection", NS)),
+        box=_text(ident, "tei:idno[@type='box']"),
+        folder=_text(ident, "tei:altIdentifier/tei:idno"),
+        classification=_text(ms, ".//tei:seg[@type='classification']"),
+    )
+
+
+def _text(context: etree._Element, path: str) -> str:
+    found = context.xpath(path, namespaces=NS)
+    return _plain(found[0]) if found else ""
+
+
+def _plain(element: etree._Element) -> str:
+    """An element's text with white space collapsed, as a reader sees it."""
+    return " ".join("".join(element.itertext()).split())

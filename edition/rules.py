@@ -1,0 +1,219 @@
+"""How each TEI element becomes HTML: the one table, ``RULES``, at the bottom.
+
+A row maps an element (optionally narrowed by its @type, as ``div[type=document]``)
+to a behaviour: a small function of the renderer and the element that returns
+escaped HTML. Behaviours that differ between the reading and the diplomatic view
+ask ``r.reading``. An element with no row is a build error naming it and its
+line: nothing is rendered by a silent fallback.
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from lxml import etree
+from markupsafe import Markup, escape
+
+from .diagnostics import BuildFailed
+from .load import NS
+from .model import XML_ID
+from .resolve import Links
+
+_SPACE = re.compile(r"\s+")
+
+
+class Renderer:
+    """Renders TEI elements for one view of one page."""
+
+    def __init__(self, links: Links, page: str, view: str = "reading"):
+        self.links = links
+        self.page = page
+        self.view = view
+        self.reading = view == "reading"
+
+    def render(self, element: etree._Element) -> Markup:
+        return behaviour_for(element, self.links)(self, element)
+
+    def inline(self, element: etree._Element) -> Markup:
+        """Mixed content: text with white space collapsed as HTML shows it."""
+        parts = [text(element.text)]
+        for child in element:
+            parts.append(self.render(child))
+            parts.append(text(child.tail))
+        return Markup("").join(parts)
+
+    def blocks(self, element: etree._Element) -> Markup:
+        """Element-only content: children rendered, white space between them dropped."""
+        return Markup("\n").join(self.render(child) for child in element)
+
+    def href(self, pointer: str) -> str:
+        return self.links.href(pointer, self.page)
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+def text(value: str | None) -> Markup:
+    return escape(_SPACE.sub(" ", value)) if value else Markup("")
+
+
+def tag(name: str, content: Markup | str = "", **attrs: str | None) -> Markup:
+    """An HTML element; attribute names ending in ``_`` lose it (``class_`` -> ``class``)."""
+    rendered = "".join(
+        Markup(' {}="{}"').format(key.rstrip("_").replace("_", "-"), value)
+        for key, value in attrs.items() if value is not None
+    )
+    return Markup("<{0}{1}>{2}</{0}>").format(Markup(name), Markup(rendered), content)
+
+
+def permalink(anchor: str) -> Markup:
+    return Markup(
+        '<a class="permalink" href="#{0}" title="Permanent link: #{0}">¶'
+        '<span class="visually-hidden"> Permanent link to this passage: {0}</span></a>'
+    ).format(anchor)
+
+
+def citable(r: Renderer, element: etree._Element, name: str, content: Markup, **attrs) -> Markup:
+    """A block with its permanent id and a visible permalink."""
+    anchor = element.get(XML_ID)
+    return tag(name, Markup("{} {}").format(content.strip(), permalink(anchor)), id=anchor, **attrs)
+
+
+# --- behaviours ------------------------------------------------------------------------
+
+def article(r: Renderer, el) -> Markup:
+    return tag("article", r.blocks(el), id=el.get(XML_ID), class_=f"document {r.view}")
+
+
+def endnotes(r: Renderer, el) -> Markup:
+    """The FRUS notes, at the end, under their own heading."""
+    return tag("section", Markup("<h2>Notes</h2>\n{}").format(r.blocks(el)),
+               id=el.get(XML_ID), class_="notes", role="doc-endnotes", aria_label="Notes")
+
+
+def section(r: Renderer, el) -> Markup:
+    return tag("section", r.blocks(el), id=el.get(XML_ID), class_=f"div {el.get('type')}")
+
+
+def heading(r: Renderer, el) -> Markup:
+    level = "h1" if el.getparent().get("type") == "document" else "h2"
+    return citable(r, el, level, r.inline(el))
+
+
+def paragraph(r: Renderer, el) -> Markup:
+    return citable(r, el, "p", r.inline(el))
+
+
+def closer(r: Renderer, el) -> Markup:
+    return citable(r, el, "p", r.inline(el), class_="closer")
+
+
+def opener(r: Renderer, el) -> Markup:
+    """The wire's header: one line a part, as the source lays it out."""
+    anchor = el.get(XML_ID)
+    return tag("div", Markup("{}\n{}").format(r.blocks(el), permalink(anchor)), id=anchor, class_="opener")
+
+
+def line(r: Renderer, el) -> Markup:
+    return tag("p", r.inline(el).strip(), class_=f"line {el.get('type') or etree.QName(el).localname}")
+
+
+def page_break(r: Renderer, el) -> Markup:
+    marker = tag("span", f"[Page {el.get('n')}]", class_="page-marker")
+    if etree.QName(el.getparent()).localname in ("div", "body"):
+        return citable(r, el, "p", marker, class_="page-break")
+    return tag("span", marker, id=el.get(XML_ID), class_="page-break")
+
+
+def note_reference(r: Renderer, el) -> Markup:
+    note = r.links.note_of_ref[el.get(XML_ID)]
+    link = tag("a", note.number, id=el.get(XML_ID), href=r.href(el.get("target")),
+               class_="noteref", role="doc-noteref", aria_label=f"Note {note.number}")
+    return tag("sup", link)
+
+
+def footnote(r: Renderer, el) -> Markup:
+    number = el.get("n")
+    back = tag("a", f"{number}.", href=r.href("#" + r.links.ref_of_note[el.get(XML_ID)]),
+               class_="note-number", role="doc-backlink",
+               aria_label=f"{number}: back to the reference of note {number}")
+    body = tag("p", Markup("{} {} {}").format(back, r.inline(el).strip(), permalink(el.get(XML_ID))))
+    return tag("div", body, id=el.get(XML_ID), class_=f"note {el.get('type')}", role="doc-footnote")
+
+
+def name(r: Renderer, el) -> Markup:
+    kind = etree.QName(el).localname
+    content = r.inline(el)
+    if not (el.get("ref") and r.reading):
+        return tag("span", content, class_=f"name {kind}")
+    return tag("a", content, href=r.href(el.get("ref")), class_=f"name {kind}")
+
+
+def date(r: Renderer, el) -> Markup:
+    if el.get("when"):
+        return tag("time", r.inline(el), datetime=el.get("when"))
+    return tag("span", r.inline(el), class_="date-range", data_from=el.get("from"), data_to=el.get("to"))
+
+
+def cross_reference(r: Renderer, el) -> Markup:
+    target = el.get("target")
+    external = not target.startswith("#")
+    return tag("a", r.inline(el), href=r.href(target), class_="external" if external else "xref")
+
+
+def choice(r: Renderer, el) -> Markup:
+    """A correction: the diplomatic view keeps the source's reading, the reading view
+    shows the editors' and marks it, naming what the source has."""
+    sic = el.find("tei:sic", NS)
+    corr = el.find("tei:corr", NS)
+    if not r.reading:
+        return tag("span", r.inline(sic), class_="sic")
+    source_reading = tag("span", r.inline(sic), class_="orig")
+    return tag("span", Markup('{}<span class="sic-label"> [source: {}]</span>').format(
+        tag("ins", r.inline(corr), class_="corr"), source_reading), class_="choice")
+
+
+def source_citation(r: Renderer, el) -> Markup:
+    return tag("cite", r.inline(el), class_="source")
+
+
+def inline_span(r: Renderer, el) -> Markup:
+    return tag("span", r.inline(el), class_=etree.QName(el).localname)
+
+
+Behaviour = Callable[[Renderer, etree._Element], Markup]
+
+RULES: dict[str, Behaviour] = {
+    # divisions and blocks
+    "div[type=document]": article,
+    "div[type=notes]": endnotes,
+    "div": section,
+    "head": heading,
+    "p": paragraph,
+    "opener": opener,
+    "seg": line,
+    "dateline": line,
+    "closer": closer,
+    "pb": page_break,
+    # the FRUS notes and their references
+    "ptr[type=noteAnchor]": note_reference,
+    "note": footnote,
+    # phrases
+    "persName": name,
+    "orgName": name,
+    "placeName": name,
+    "date": date,
+    "ref": cross_reference,
+    "choice": choice,
+    "bibl": source_citation,
+    "title": inline_span,
+}
+
+
+def behaviour_for(element: etree._Element, links: Links) -> Behaviour:
+    local = etree.QName(element).localname
+    for key in (f"{local}[type={element.get('type')}]", local):
+        if key in RULES:
+            return RULES[key]
+    raise BuildFailed([links.edition.source.locator.at(
+        element, f"no rendering rule for <{local}>" + (f' type="{element.get("type")}"' if element.get("type") else ""),
+        "add a row for it to RULES in edition/rules.py, or remove the element")])

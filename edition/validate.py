@@ -1,0 +1,99 @@
+"""Stage 2: validate the TEI against the edition's grammar and rules.
+
+Both run on every build and every problem of both is reported together:
+``edition.rng`` (RELAX NG: which elements and attributes, where) and
+``edition.sch`` (Schematron: unique ids, resolvable pointers, notes and their
+references, real dates, citable blocks with ids).
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from lxml import etree, isoschematron
+
+from .diagnostics import BuildFailed, Diagnostic
+from .load import Source
+
+SVRL = "{http://purl.oclc.org/dsdl/svrl}"
+_HINTED = re.compile(r"^(?P<what>.*?)\s*\((?P<hint>[^()]*)\)$", re.S)
+_RNG_ATTRIBUTE = re.compile(r"^Invalid attribute (?P<attr>\S+) for element (?P<element>\S+)")
+_SCH_ATTRIBUTE = re.compile(r"^@(?P<attr>[\w:]+)=")
+RNG_HINT = "see source/schema/edition.rng for what this element may contain and carry"
+
+
+@lru_cache(maxsize=4)
+def grammar(path: Path) -> etree.RelaxNG:
+    return etree.RelaxNG(etree.parse(str(path)))
+
+
+@lru_cache(maxsize=4)
+def rules(path: Path) -> isoschematron.Schematron:
+    return isoschematron.Schematron(etree.parse(str(path)), store_report=True)
+
+
+def validate(source: Source, rng_path: Path, sch_path: Path) -> None:
+    """Raise BuildFailed with every grammar and rule violation, in source order."""
+    from_rules = rule_violations(source, rules(sch_path))
+    # A rule's message about an attribute says more than libxml2's "Invalid attribute
+    # when for element date": keep only the rule's.
+    explained = {(d.line, d.col, a) for d, attr in from_rules if attr for a in (attr, "*")}
+    from_grammar = [d for d, attr in grammar_violations(source, grammar(rng_path))
+                    if (d.line, d.col, attr) not in explained]
+    problems = from_grammar + [d for d, _ in from_rules]
+    if problems:
+        raise BuildFailed(problems)
+
+
+def grammar_violations(source: Source, rng: etree.RelaxNG) -> list[tuple[Diagnostic, str | None]]:
+    if rng.validate(source.tree):
+        return []
+    found = []
+    for entry in rng.error_log:
+        element = _element_at(source, entry)
+        message = entry.message.strip().rstrip(".")
+        attr = None
+        if m := _RNG_ATTRIBUTE.match(message):
+            attr = m["attr"]
+        elif "failed to validate attributes" in message:
+            attr = "*"
+        found.append((source.locator.at(element, f"not allowed by the schema: {message}", RNG_HINT)
+                      if element is not None else
+                      source.locator.at_line(entry.line, 1, f"not allowed by the schema: {message}", RNG_HINT),
+                      attr))
+    # "failed to validate attributes" only repeats what the attribute errors say.
+    specific = {(d.line, d.col) for d, attr in found if attr not in (None, "*")}
+    return [(d, attr) for d, attr in found if not (attr == "*" and (d.line, d.col) in specific)]
+
+
+def rule_violations(source: Source, schematron: isoschematron.Schematron) -> list[tuple[Diagnostic, str | None]]:
+    if schematron.validate(source.tree):
+        return []
+    found = []
+    for failure in schematron.validation_report.iter(f"{SVRL}failed-assert", f"{SVRL}successful-report"):
+        text = " ".join("".join(failure.itertext()).split())
+        what, hint = text, ""
+        if m := _HINTED.match(text):
+            what, hint = m["what"], m["hint"]
+        nodes = source.tree.xpath(failure.get("location"))
+        element = nodes[0] if nodes and isinstance(nodes[0], etree._Element) else None
+        attr = m["attr"] if (m := _SCH_ATTRIBUTE.match(what)) else None
+        found.append((source.locator.at(element, what, hint), attr))
+    return found
+
+
+def _element_at(source: Source, entry) -> etree._Element | None:
+    """The element a libxml2 error is about: by its XPath when given, else the first on its line."""
+    path = getattr(entry, "path", None)
+    if path:
+        try:
+            nodes = source.tree.xpath(path)
+        except etree.XPathEvalError:
+            nodes = []
+        if nodes and isinstance(nodes[0], etree._Element):
+            return nodes[0]
+    for element in source.root.iter():
+        if element.sourceline == entry.line:
+            return element
+    return None

@@ -1,0 +1,68 @@
+"""Stage 6: put the site on disk so that it is always whole.
+
+Every build is written into a fresh directory beside the site; ``site`` itself
+is a symbolic link that is switched to the new build in one atomic rename. A
+build that fails or is killed at any moment leaves the previous site untouched;
+its half-written directory is removed by the next build.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path, PurePosixPath
+
+from .diagnostics import BuildFailed, Diagnostic, display_path
+
+
+def builds_dir(site: Path) -> Path:
+    return site.parent / f".{site.name}-builds"
+
+
+def publish(files: dict[str, bytes], site: Path) -> Path:
+    """Write ``files`` as the new site and switch ``site`` to it; return the build directory."""
+    site = site.absolute()
+    builds = builds_dir(site)
+    try:
+        builds.mkdir(parents=True, exist_ok=True)
+        build = Path(tempfile.mkdtemp(prefix="build-", dir=builds))
+        for relative, data in sorted(files.items()):
+            target = build.joinpath(*_safe_parts(relative))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            target.chmod(0o644)
+        build.chmod(0o755)
+        _switch(site, build)
+    except OSError as e:
+        where = e.filename or site
+        raise BuildFailed([Diagnostic(display_path(Path(where)), 0, 0,
+                                      f"cannot write the site: {e.strerror}",
+                                      "check that the output directory's folder exists and is writable")]) from None
+    _remove_old_builds(builds, keep=build)
+    return build
+
+
+def _safe_parts(relative: str) -> tuple[str, ...]:
+    parts = PurePosixPath(relative).parts
+    if not parts or PurePosixPath(relative).is_absolute() or ".." in parts:
+        raise ValueError(f"refusing to write outside the site: {relative!r}")
+    return parts
+
+
+def _switch(site: Path, build: Path) -> None:
+    link = build.with_name(build.name + ".link")
+    os.symlink(os.path.relpath(build, site.parent), link, target_is_directory=True)
+    if site.exists() and not site.is_symlink():
+        # A plain directory from elsewhere (a copy, an older layout): keep it aside, whole.
+        site.rename(builds_dir(site) / f"previous-{build.name}")
+    os.replace(link, site)  # atomic: readers see the old site or the new, never a mix
+
+
+def _remove_old_builds(builds: Path, keep: Path) -> None:
+    for entry in builds.iterdir():
+        if entry == keep:
+            continue
+        if entry.is_symlink() or entry.is_file():
+            entry.unlink(missing_ok=True)
+        else:
+            shutil.rmtree(entry, ignore_errors=True)
