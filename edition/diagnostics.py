@@ -5,7 +5,6 @@ with all of them, so an editor sees every problem of one run together.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,11 +34,12 @@ class BuildFailed(Exception):
 
 
 def display_path(path: Path) -> str:
-    """The path as the editor typed it: relative to the working directory when inside it."""
+    """The path short: relative to the working directory when inside it, else absolute."""
+    absolute = Path(path).absolute()
     try:
-        return os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return str(path)
+        return str(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        return str(absolute)
 
 
 class Locator:

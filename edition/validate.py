@@ -18,8 +18,8 @@ from .load import Source
 
 SVRL = "{http://purl.oclc.org/dsdl/svrl}"
 _HINTED = re.compile(r"^(?P<what>.*?)\s*\((?P<hint>[^()]*)\)$", re.S)
-_RNG_ATTRIBUTE = re.compile(r"^Invalid attribute (?P<attr>\S+) for element (?P<element>\S+)")
-_SCH_ATTRIBUTE = re.compile(r"^@(?P<attr>[\w:]+)=")
+_RNG_ATTRIBUTE = re.compile(r"Invalid attribute|failed to validate attributes|doesn't allow value|validating datatype")
+_SCH_ATTRIBUTE = re.compile(r"^@[\w:]+=")
 RNG_HINT = "see source/schema/edition.rng for what this element may contain and carry"
 
 
@@ -36,38 +36,30 @@ def rules(path: Path) -> isoschematron.Schematron:
 def validate(source: Source, rng_path: Path, sch_path: Path) -> None:
     """Raise BuildFailed with every grammar and rule violation, in source order."""
     from_rules = rule_violations(source, rules(sch_path))
-    # A rule's message about an attribute says more than libxml2's "Invalid attribute
-    # when for element date": keep only the rule's.
-    explained = {(d.line, d.col, a) for d, attr in from_rules if attr for a in (attr, "*")}
-    from_grammar = [d for d, attr in grammar_violations(source, grammar(rng_path))
-                    if (d.line, d.col, attr) not in explained]
-    problems = from_grammar + [d for d, _ in from_rules]
+    # A rule's message about an attribute value says more than libxml2's "Type date
+    # doesn't allow value ..." or "Invalid attribute when for element date" on the
+    # same element: keep only the rule's.
+    explained = {(d.line, d.col) for d in from_rules if _SCH_ATTRIBUTE.match(d.message)}
+    from_grammar = [d for d in grammar_violations(source, grammar(rng_path))
+                    if not ((d.line, d.col) in explained and _RNG_ATTRIBUTE.search(d.message))]
+    problems = from_grammar + from_rules
     if problems:
         raise BuildFailed(problems)
 
 
-def grammar_violations(source: Source, rng: etree.RelaxNG) -> list[tuple[Diagnostic, str | None]]:
+def grammar_violations(source: Source, rng: etree.RelaxNG) -> list[Diagnostic]:
     if rng.validate(source.tree):
         return []
     found = []
     for entry in rng.error_log:
         element = _element_at(source, entry)
-        message = entry.message.strip().rstrip(".")
-        attr = None
-        if m := _RNG_ATTRIBUTE.match(message):
-            attr = m["attr"]
-        elif "failed to validate attributes" in message:
-            attr = "*"
-        found.append((source.locator.at(element, f"not allowed by the schema: {message}", RNG_HINT)
-                      if element is not None else
-                      source.locator.at_line(entry.line, 1, f"not allowed by the schema: {message}", RNG_HINT),
-                      attr))
-    # "failed to validate attributes" only repeats what the attribute errors say.
-    specific = {(d.line, d.col) for d, attr in found if attr not in (None, "*")}
-    return [(d, attr) for d, attr in found if not (attr == "*" and (d.line, d.col) in specific)]
+        message = f"not allowed by the schema: {entry.message.strip().rstrip('.')}"
+        found.append(source.locator.at(element, message, RNG_HINT) if element is not None
+                     else source.locator.at_line(entry.line, 1, message, RNG_HINT))
+    return found
 
 
-def rule_violations(source: Source, schematron: isoschematron.Schematron) -> list[tuple[Diagnostic, str | None]]:
+def rule_violations(source: Source, schematron: isoschematron.Schematron) -> list[Diagnostic]:
     if schematron.validate(source.tree):
         return []
     found = []
@@ -78,8 +70,7 @@ def rule_violations(source: Source, schematron: isoschematron.Schematron) -> lis
             what, hint = m["what"], m["hint"]
         nodes = source.tree.xpath(failure.get("location"))
         element = nodes[0] if nodes and isinstance(nodes[0], etree._Element) else None
-        attr = m["attr"] if (m := _SCH_ATTRIBUTE.match(what)) else None
-        found.append((source.locator.at(element, what, hint), attr))
+        found.append(source.locator.at(element, what, hint))
     return found
 
 

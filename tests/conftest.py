@@ -1,0 +1,82 @@
+"""Shared fixtures: the project's paths, one site built per test session, and
+helpers to read pages as a reader sees them."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from copy import deepcopy
+from pathlib import Path
+
+import pytest
+from lxml import html
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "source" / "frus1969-76ve13-d171.xml"
+SCHEMA = ROOT / "source" / "schema"
+SOURCE_TEXT = ROOT.parent / "shared" / "source-text" / "frus1969-76ve13-d171.txt"
+TEI_ALL = ROOT.parent / "shared" / "schemas" / "tei_all.rng"
+
+sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """The edition built once, from the real source, into a fresh directory."""
+    from build import build
+
+    out = tmp_path_factory.mktemp("built") / "site"
+    build(SOURCE, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def source_paragraphs() -> list[str]:
+    """The paragraphs of the source text, as its blank lines divide them."""
+    if not SOURCE_TEXT.exists():
+        pytest.fail(f"the source text is missing: {SOURCE_TEXT}")
+    text = SOURCE_TEXT.read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def page(site: Path, name: str) -> html.HtmlElement:
+    return html.fromstring((site / name).read_bytes())
+
+
+def visible_text(element: html.HtmlElement) -> str:
+    """What a reader reads in a block: no permalinks, no screen-reader-only text."""
+    copy = deepcopy(element)
+    for hidden in copy.xpath(".//*[contains(concat(' ', @class, ' '), ' permalink ')"
+                             " or contains(concat(' ', @class, ' '), ' visually-hidden ')]"):
+        hidden.drop_tree()
+    return " ".join(copy.text_content().split())
+
+
+def text_blocks(doc: html.HtmlElement) -> list[html.HtmlElement]:
+    """The blocks of the document and its notes, in reading order."""
+    return doc.xpath("//article[@id='document']//*[self::h1 or self::h2 or self::p]"
+                     " | //section[@role='doc-endnotes']//div[@role='doc-footnote']/p")
+
+
+def run_build(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "build.py"), *args],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
+def mutate(tmp_path: Path, old: str, new: str, count: int = 1) -> Path:
+    """A copy of the TEI with ``old`` replaced by ``new`` (which must occur)."""
+    text = SOURCE.read_text(encoding="utf-8")
+    assert text.count(old) >= count, f"{old!r} is not in the source"
+    path = tmp_path / SOURCE.name
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+    return path
+
+
+def line_col(path: Path, needle: str) -> tuple[int, int]:
+    """Line and column (1-based) of the first ``needle`` in a file."""
+    text = path.read_text(encoding="utf-8")
+    offset = text.index(needle)
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+DIAGNOSTIC = re.compile(r"^(?P<path>[^:\n]+):(?P<line>\d+):(?P<col>\d+): error: (?P<what>.+?)(?: \((?P<hint>.+)\))?$", re.M)

@@ -1,0 +1,67 @@
+"""One build step: complete, reproducible, and never a half-written site."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from conftest import SOURCE, run_build
+from build import build
+from edition.write import builds_dir
+
+
+def snapshot(site: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(site)): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def test_the_build_writes_every_view(site):
+    for name in ("index.html", "text.html", "diplomatic.html", "names.html",
+                 f"tei/{SOURCE.name}", "static/edition.css"):
+        assert (site / name).is_file(), name
+
+
+def test_two_builds_of_the_same_source_are_byte_identical(tmp_path):
+    build(SOURCE, tmp_path / "a" / "site")
+    build(SOURCE, tmp_path / "b" / "site")
+    first, second = snapshot(tmp_path / "a" / "site"), snapshot(tmp_path / "b" / "site")
+    assert first and first == second
+
+
+def test_rebuilding_replaces_the_site_in_one_switch_and_leaves_no_old_build(tmp_path):
+    site = tmp_path / "site"
+    build(SOURCE, site)
+    first = os.readlink(site)
+    build(SOURCE, site)
+    assert site.is_symlink() and os.readlink(site) != first
+    assert [p.name for p in builds_dir(site).iterdir()] == [Path(os.readlink(site)).name]
+
+
+def test_a_half_written_build_left_by_a_killed_run_is_never_served_and_is_cleared(tmp_path):
+    site = tmp_path / "site"
+    build(SOURCE, site)
+    before = snapshot(site)
+    half = builds_dir(site) / "build-killed"
+    (half / "tei").mkdir(parents=True)
+    (half / "index.html").write_text("<!DOCTYPE html><title>half", encoding="utf-8")
+    assert snapshot(site) == before
+    build(SOURCE, site)
+    assert not half.exists() and snapshot(site) == before
+
+
+def test_a_plain_directory_in_the_way_is_replaced_whole(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "stale.html").write_text("old", encoding="utf-8")
+    build(SOURCE, site)
+    assert site.is_symlink() and not (site / "stale.html").exists() and (site / "index.html").is_file()
+
+
+def test_the_command_reports_what_it_wrote(tmp_path):
+    result = run_build("--out", str(tmp_path / "site"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Built ") and "index.html" in result.stdout
+
+
+def test_check_on_the_real_source_passes_and_writes_nothing(tmp_path):
+    result = run_build("--check", "--out", str(tmp_path / "site"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("OK: ") and not (tmp_path / "site").exists()

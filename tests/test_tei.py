@@ -1,0 +1,69 @@
+"""The TEI source: valid against the edition's schema, its rules and TEI P5 itself."""
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+
+from conftest import SCHEMA, SOURCE, TEI_ALL
+from edition.load import NS, load_tei
+from edition.model import CITABLE, XML_ID, build_model
+from edition.validate import grammar, rule_violations, rules
+
+
+@pytest.fixture(scope="module")
+def tei():
+    return load_tei(SOURCE)
+
+
+def test_tei_is_valid_against_the_editions_relax_ng_schema(tei):
+    rng = grammar(SCHEMA / "edition.rng")
+    assert rng.validate(tei.tree), rng.error_log
+
+
+def test_tei_satisfies_the_editions_schematron_rules(tei):
+    assert rule_violations(tei, rules(SCHEMA / "edition.sch")) == []
+
+
+def test_tei_is_valid_against_the_official_tei_p5_schema(tei):
+    if not TEI_ALL.exists():
+        pytest.fail(f"the official TEI schema is missing: {TEI_ALL}")
+    tei_all = etree.RelaxNG(etree.parse(str(TEI_ALL)))
+    assert tei_all.validate(tei.tree), tei_all.error_log
+
+
+def test_every_citable_block_has_an_id_named_by_role(tei):
+    edition = build_model(tei)
+    text = tei.root.find("tei:text", NS)
+    blocks = [e for e in text.iter(*(f"{{{NS['tei']}}}{n}" for n in CITABLE))]
+    assert blocks and all(e.get(XML_ID) for e in blocks)
+    assert [e.get(XML_ID) for e in edition.citable] == [
+        "heading", "drv-head", "drv-1", "drv-2", "drv-3", "drv-4", "drv-5", "page-2",
+        "wire-header", "wire-instruction", "wire-begin", "china-1", "china-2", "wire-end", "fn1", "fn2",
+    ]
+
+
+def test_the_slip_it_conviction_is_kept_and_corrected_only_as_a_marked_intervention(tei):
+    choice = tei.root.xpath(".//tei:p[@xml:id='china-1']/tei:choice", namespaces=NS)[0]
+    assert choice.findtext("tei:sic", namespaces=NS) == "it"
+    assert choice.findtext("tei:corr", namespaces=NS) == "its"
+    assert choice.tail.startswith(" conviction")
+
+
+def test_dates_carry_iso_values(tei):
+    when = {" ".join(d.itertext()): d.get("when") for d in tei.root.iterfind(".//tei:text//tei:date[@when]", NS)}
+    assert when["December 20"] == "1972-12-20"
+    assert when["January 3, 1973"] == "1973-01-03"
+    assert when["December 18, 1972"] == "1972-12-18"
+    session = tei.root.find(".//tei:text//tei:date[@from]", NS)
+    assert (session.text, session.get("from"), session.get("to")) == ("December 4-13", "1972-12-04", "1972-12-13")
+
+
+def test_header_records_the_frus_volume_and_archival_source(tei):
+    edition = build_model(tei)
+    assert edition.volume.number == "E–13" and edition.volume.document_number == "171"
+    assert edition.volume.editors == ("Steven E. Phillips",)
+    assert edition.volume.general_editors == ("Edward C. Keefer",)
+    assert edition.archive.box == "Box 850"
+    assert edition.archive.folder == "President’s File-China Trip, China Exchanges, Oct 24, 1972-Dec 31, 1972"
+    assert edition.archive.classification == "Top Secret; Sensitive; Exclusively Eyes Only"
+    assert edition.version and edition.date == edition.revisions[-1].when
