@@ -2,6 +2,9 @@
 
 Templates only arrange what ``rules`` rendered and ``resolve`` linked; every
 page is rendered in memory here, and nothing touches the disk until ``write``.
+A page is a row of ``PAGES``: its path, template, title, navigation label and
+the function that gathers its context. Files that are not pages (the TEI, the
+stylesheet) come from the functions in ``FILES``.
 """
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import datetime as dt
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import jinja2
 from markupsafe import Markup
@@ -19,6 +23,36 @@ from .resolve import NAMES_PAGE, Links
 from .rules import Renderer, permalink
 
 TEI_DIR = "tei"
+KIND_HEADINGS = {"person": "Persons", "org": "Organisations", "place": "Places"}
+
+
+# --- what each page shows --------------------------------------------------------------
+
+def home(links: Links, path: str) -> dict:
+    summary = next((note for note in links.edition.notes if note.type == "summary"), None)
+    r = Renderer(links, path)
+    return {"summary": r.inline(summary.element).strip() if summary is not None else Markup("")}
+
+
+def text_view(view: str) -> Callable[[Links, str], dict]:
+    def context(links: Links, path: str) -> dict:
+        r = Renderer(links, path, view)
+        return {"view": view, "document": r.render(links.edition.document), "back": r.render(links.edition.back)}
+    return context
+
+
+def names(links: Links, path: str) -> dict:
+    r = Renderer(links, path)
+    groups = []
+    for kind, heading in KIND_HEADINGS.items():
+        entries = [
+            {"entry": e, "identification": r.inline(e.identification).strip(),
+             "occurrences": [block.get(XML_ID) for block in links.occurrences.get(e.id, [])]}
+            for e in links.edition.entries.values() if e.kind == kind
+        ]
+        if entries:
+            groups.append({"heading": heading, "entries": entries})
+    return {"groups": groups}
 
 
 @dataclass(frozen=True)
@@ -26,18 +60,37 @@ class Page:
     path: str
     template: str
     title: str
-    nav: str  # its label in the navigation
+    nav: str | None  # its label in the navigation; None keeps it out
+    context: Callable[[Links, str], dict]
 
 
 PAGES = (
-    Page("index.html", "index.html", "About this edition", "Home"),
-    Page("text.html", "text.html", "Reading text", "Reading text"),
-    Page("diplomatic.html", "diplomatic.html", "Diplomatic text", "Diplomatic text"),
-    Page(NAMES_PAGE, "names.html", "Names", "Names"),
+    Page("index.html", "index.html", "About this edition", "Home", home),
+    Page("text.html", "text.html", "Reading text", "Reading text", text_view("reading")),
+    Page("diplomatic.html", "diplomatic.html", "Diplomatic text", "Diplomatic text", text_view("diplomatic")),
+    Page(NAMES_PAGE, "names.html", "Names", "Names", names),
 )
 
-KIND_HEADINGS = {"person": "Persons", "org": "Organisations", "place": "Places"}
 
+# --- files that are not pages ----------------------------------------------------------
+
+def tei_files(links: Links, templates: Path) -> dict[str, bytes]:
+    """The TEI as it stands in source/, with its schema beside it as its xml-model PIs expect."""
+    source = links.edition.source.path
+    files = {f"{TEI_DIR}/{source.name}": source.read_bytes()}
+    for schema in sorted((source.parent / "schema").glob("edition.*")):
+        files[f"{TEI_DIR}/schema/{schema.name}"] = schema.read_bytes()
+    return files
+
+
+def static_files(links: Links, templates: Path) -> dict[str, bytes]:
+    return {f"static/{asset.name}": asset.read_bytes() for asset in sorted((templates / "static").iterdir())}
+
+
+FILES: tuple[Callable[[Links, Path], dict[str, bytes]], ...] = (tei_files, static_files)
+
+
+# --- rendering -------------------------------------------------------------------------
 
 def long_date(iso: str) -> str:
     """1972-12-22 -> December 22, 1972 (no locale: the same on every machine)."""
@@ -61,49 +114,26 @@ def environment(templates: Path) -> jinja2.Environment:
 
 def render_site(links: Links, templates: Path) -> dict[str, bytes]:
     """Every file of the site, by its path relative to the site's root."""
-    edition = links.edition
     env = environment(templates)
-    tei_name = edition.source.path.name
     common = {
-        "edition": edition,
-        "pages": PAGES,
-        "tei_href": f"{TEI_DIR}/{tei_name}",
+        "edition": links.edition,
+        "pages": [page for page in PAGES if page.nav],
+        "tei_href": f"{TEI_DIR}/{links.edition.source.path.name}",
     }
     files: dict[str, bytes] = {}
     for page in PAGES:
-        context = dict(common, page=page, depth="", **_page_context(links, page))
-        files[page.path] = _render(env, page.template, context).encode("utf-8")
-    files[f"{TEI_DIR}/{tei_name}"] = edition.source.path.read_bytes()
-    schema_dir = edition.source.path.parent / "schema"
-    for schema in sorted(schema_dir.glob("edition.*")):
-        files[f"{TEI_DIR}/schema/{schema.name}"] = schema.read_bytes()
-    for asset in sorted((templates / "static").iterdir()):
-        files[f"static/{asset.name}"] = asset.read_bytes()
+        context = dict(common, page=page, **page.context(links, page.path))
+        _add(files, page.path, _render(env, page.template, context).encode("utf-8"))
+    for produce in FILES:
+        for path, data in produce(links, templates).items():
+            _add(files, path, data)
     return files
 
 
-def _page_context(links: Links, page: Page) -> dict:
-    edition = links.edition
-    if page.path in ("text.html", "diplomatic.html"):
-        view = "reading" if page.path == "text.html" else "diplomatic"
-        r = Renderer(links, page.path, view)
-        return {"view": view, "document": r.render(edition.document), "back": r.render(edition.back)}
-    if page.path == NAMES_PAGE:
-        r = Renderer(links, page.path)
-        groups = []
-        for kind, heading in KIND_HEADINGS.items():
-            entries = [
-                {"entry": e, "identification": r.inline(e.identification).strip(),
-                 "occurrences": [b.get(XML_ID)
-                                 for b in links.occurrences.get(e.id, [])]}
-                for e in edition.entries.values() if e.kind == kind
-            ]
-            if entries:
-                groups.append({"heading": heading, "entries": entries})
-        return {"groups": groups}
-    r = Renderer(links, page.path)
-    summary = next((note for note in edition.notes if note.type == "summary"), None)
-    return {"summary": r.inline(summary.element).strip() if summary is not None else Markup("")}
+def _add(files: dict[str, bytes], path: str, data: bytes) -> None:
+    if path in files:  # two producers claiming one path is a bug, never an overwrite
+        raise ValueError(f"two outputs claim {path!r}")
+    files[path] = data
 
 
 def _render(env: jinja2.Environment, name: str, context: dict) -> str:
