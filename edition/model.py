@@ -45,6 +45,32 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Event:
+    """A dated event of the chronology, with the passages that mention it and its sources."""
+
+    id: str
+    start: str
+    end: str
+    proposed: bool
+    label: etree._Element
+    desc: etree._Element
+    passages: tuple[str, ...]
+    sources: tuple[etree._Element, ...]
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A message sent between two places, as the chronology's channel diagram draws it."""
+
+    id: str
+    when: str
+    sender: str
+    receiver: str
+    desc: etree._Element
+    source: str
+
+
+@dataclass(frozen=True)
 class Volume:
     series: str
     subseries: str
@@ -83,6 +109,8 @@ class Edition:
     back: etree._Element
     notes: list[Note]
     entries: dict[str, Entry] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)
+    channels: list[Channel] = field(default_factory=list)
     citable: list[etree._Element] = field(default_factory=list)
 
 
@@ -105,17 +133,33 @@ def build_model(source: Source) -> Edition:
             for c in header.iterfind("tei:revisionDesc/tei:change", NS)
         ],
         document=text.find("tei:body/tei:div[@type='document']", NS),
-        back=text.find("tei:back/tei:div[@type='notes']", NS),
-        notes=[
-            Note(n.get(XML_ID), n.get("n"), n.get("type"), n)
-            for n in text.iterfind("tei:back/tei:div[@type='notes']/tei:note", NS)
-        ],
+        back=text.find("tei:back", NS),
+        notes=[Note(n.get(XML_ID), n.get("n"), n.get("type"), n) for n in text.iterfind("tei:back/tei:div/tei:note", NS)],
         entries={
             e.get(XML_ID): Entry(e.get(XML_ID), etree.QName(e).localname,
                                  _plain(e.find("tei:*", NS)), e.find("tei:note[@type='identification']", NS))
-            for e in root.iterfind("tei:standOff/*/*", NS)
+            for e in root.iterfind("tei:standOff/*/*", NS) if etree.QName(e).localname in ("person", "org", "place")
         },
+        events=[_event(e) for e in root.iterfind("tei:standOff/tei:listEvent/tei:event", NS)],
+        channels=[
+            Channel(r.get(XML_ID), r.get("when"), r.get("active")[1:], r.get("passive")[1:],
+                    r.find("tei:desc", NS), r.get("source"))
+            for r in root.iterfind("tei:standOff/tei:listRelation/tei:relation", NS)
+        ],
         citable=[e for e in text.iter(*(f"{{{TEI_NS}}}{name}" for name in CITABLE)) if e.get(XML_ID)],
+    )
+
+
+def _event(e: etree._Element) -> Event:
+    return Event(
+        id=e.get(XML_ID),
+        start=e.get("when") or e.get("from"),
+        end=e.get("when") or e.get("to"),
+        proposed=e.get("type") == "proposed",
+        label=e.find("tei:label", NS),
+        desc=e.find("tei:desc", NS),
+        passages=tuple(p.get("target")[1:] for p in e.iterfind("tei:ptr[@type='passage']", NS)),
+        sources=tuple(e.iterfind("tei:bibl", NS)),
     )
 
 

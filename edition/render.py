@@ -15,12 +15,16 @@ from pathlib import Path
 from typing import Callable
 
 import jinja2
+from lxml import etree
+from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from .diagnostics import BuildFailed, Diagnostic, display_path
+from .load import NS
 from .model import XML_ID
-from .resolve import NAMES_PAGE, Links
+from .resolve import CHRONOLOGY_PAGE, COMPARE_PAGE, COMPOSITE_PAGE, NAMES_PAGE, NOTES_PAGE, TEXT_PAGES, Links
 from .rules import Renderer, permalink
+from .timeline import channels, document_label, timeline
 
 TEI_DIR = "tei"
 KIND_HEADINGS = {"person": "Persons", "org": "Organisations", "place": "Places"}
@@ -55,6 +59,113 @@ def names(links: Links, path: str) -> dict:
     return {"groups": groups}
 
 
+def about(links: Links, path: str) -> dict:
+    """The introduction and the editorial principles, written in Markdown beside the TEI."""
+    folder = links.edition.source.path.parent
+    return {"sections": [_markdown(folder / name) for name in ("introduction.md", "editing.md")]}
+
+
+def _markdown(path: Path) -> Markup:
+    # Raw HTML is off: an editor's <tag> is shown as text, never emitted into the page.
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise BuildFailed([Diagnostic(display_path(path), 0, 0, f"cannot read the Markdown text: {e}",
+                                      "restore the file from git; it must be UTF-8")]) from None
+    return Markup(MarkdownIt("commonmark", {"html": False}).render(text))
+
+
+def _joined(links: Links) -> tuple[etree._Element, list[etree._Element]]:
+    """The wire's join and the divisions it names, in order."""
+    join = next(links.edition.source.root.iter(f"{{{NS['tei']}}}join"))
+    return join, links.parts[join.get(XML_ID)]
+
+
+def composite(links: Links, path: str) -> dict:
+    """The full message for the Chinese leadership, assembled from the join: no text copied."""
+    join, divisions = _joined(links)
+    instruction = join.getprevious()
+    notes = [links.note_of_ref[p.get(XML_ID)] for p in instruction.iterfind(".//tei:ptr[@type='noteAnchor']", NS)]
+    quote = Renderer(links, path, anchors=False)
+    return {
+        "instruction": quote.inline(instruction).strip(),
+        "instruction_href": links.href("#" + instruction.get(XML_ID), path),
+        "explanation": quote.inline(join.find("tei:desc", NS)).strip(),
+        "notes": [(note.number, links.href("#" + note.id, path)) for note in notes if note.type == "editorial"],
+        "parts": [Renderer(links, path).render(div) for div in divisions],
+    }
+
+
+def _blocks(division: etree._Element) -> list[etree._Element]:
+    return [e for e in division.iter(f"{{{NS['tei']}}}head", f"{{{NS['tei']}}}p")]
+
+
+def compare(links: Links, path: str) -> dict:
+    """The message to the DRV beside the message to the Chinese side, aligned block by block."""
+    _, divisions = _joined(links)
+    to_drv = [b for d in divisions if d.get("type") == "message" for b in _blocks(d)]
+    to_china = [b for d in divisions for b in _blocks(d)]
+    first, again = Renderer(links, path), Renderer(links, path, anchors=False)
+    rows = []
+    for block in to_china:
+        shared = block in to_drv
+        rows.append({"left": first.render(block) if shared else None,
+                     "right": (again if shared else first).render(block)})
+    rows += [{"left": first.render(b), "right": None} for b in to_drv if b not in to_china]
+    return {"rows": rows}
+
+
+def notes(links: Links, path: str) -> dict:
+    """Every FRUS note and every editorial note, each with the passage it belongs to."""
+    r = Renderer(links, path)
+    groups = {"FRUS notes": [], "Editorial notes": []}
+    for note in links.edition.notes:
+        ref = links.ref_of_note[note.id]
+        block = links.block_of(next(e for e in links.edition.source.root.iter() if e.get(XML_ID) == ref))
+        groups["Editorial notes" if note.type == "editorial" else "FRUS notes"].append({
+            "note": note,
+            "content": r.inline(note.element).strip(),
+            "passage": block.get(XML_ID),
+            "passage_href": f"{TEXT_PAGES[0]}#{ref}",
+        })
+    return {"groups": [(heading, items) for heading, items in groups.items() if items]}
+
+
+def date_span(start: str, end: str) -> str:
+    """The way the chronology shows a day or a span of days."""
+    if start == end:
+        return long_date(start)
+    a, b = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    if (a.year, a.month) == (b.year, b.month):
+        return f"{a:%B} {a.day}–{b.day}, {a.year}"
+    return f"{long_date(start)} – {long_date(end)}"
+
+
+def chronology(links: Links, path: str) -> dict:
+    edition = links.edition
+    r = Renderer(links, path)
+    events = [{
+        "event": e,
+        "when": date_span(e.start, e.end),
+        "label": r.inline(e.label).strip(),
+        "desc": r.inline(e.desc).strip(),
+        "passages": [(p, f"{TEXT_PAGES[0]}#{p}") for p in e.passages],
+        "sources": [r.render(b) for b in e.sources],
+    } for e in edition.events]
+    lanes = {lane: edition.entries[lane].name for lane in {c.sender for c in edition.channels} | {c.receiver for c in edition.channels}}
+    messages = [{
+        "channel": c, "when": long_date(c.when), "document": document_label(c.source),
+        "sender": lanes[c.sender], "receiver": lanes[c.receiver],
+        "desc": r.inline(c.desc).strip(),
+    } for c in edition.channels]
+    return {
+        "events": events,
+        "timeline": timeline(edition.events, {e.id: "#" + e.id for e in edition.events}),
+        "messages": messages,
+        "channels": channels(edition.channels, lanes, {c.id: "#" + c.id for c in edition.channels}),
+    }
+
+
 @dataclass(frozen=True)
 class Page:
     path: str
@@ -66,9 +177,14 @@ class Page:
 
 PAGES = (
     Page("index.html", "index.html", "About this edition", "Home", home),
-    Page("text.html", "text.html", "Reading text", "Reading text", text_view("reading")),
-    Page("diplomatic.html", "diplomatic.html", "Diplomatic text", "Diplomatic text", text_view("diplomatic")),
+    Page("about.html", "about.html", "Introduction and editorial principles", "Introduction", about),
+    Page(TEXT_PAGES[0], "text.html", "Reading text", "Reading text", text_view("reading")),
+    Page(TEXT_PAGES[1], "diplomatic.html", "Diplomatic text", "Diplomatic text", text_view("diplomatic")),
+    Page(COMPOSITE_PAGE, "composite.html", "The message to the Chinese side", "Message to the Chinese", composite),
+    Page(COMPARE_PAGE, "compare.html", "The two messages compared", "Comparison", compare),
+    Page(NOTES_PAGE, "notes.html", "All notes", "Notes", notes),
     Page(NAMES_PAGE, "names.html", "Names", "Names", names),
+    Page(CHRONOLOGY_PAGE, "chronology.html", "Chronology and channels", "Chronology", chronology),
 )
 
 

@@ -25,11 +25,12 @@ _SPACE = re.compile(r"\s+")
 class Renderer:
     """Renders TEI elements for one view of one page."""
 
-    def __init__(self, links: Links, page: str, view: str = "reading"):
+    def __init__(self, links: Links, page: str, view: str = "reading", anchors: bool = True):
         self.links = links
         self.page = page
         self.view = view
         self.reading = view == "reading"
+        self.anchors = anchors  # False where a block is shown a second time on one page
 
     def render(self, element: etree._Element) -> Markup:
         return behaviour_for(element, self.links)(self, element)
@@ -74,14 +75,20 @@ def permalink(anchor: str) -> Markup:
 
 def citable(r: Renderer, element: etree._Element, name: str, content: Markup, **attrs) -> Markup:
     """A block with its permanent id and a visible permalink."""
-    anchor = element.get(XML_ID)
+    anchor = anchor_of(r, element)
+    if anchor is None:
+        return tag(name, content.strip(), **attrs)
     return tag(name, Markup("{} {}").format(content.strip(), permalink(anchor)), id=anchor, **attrs)
+
+
+def anchor_of(r: Renderer, element: etree._Element) -> str | None:
+    return element.get(XML_ID) if r.anchors else None
 
 
 # --- behaviours ------------------------------------------------------------------------
 
 def article(r: Renderer, el) -> Markup:
-    return tag("article", r.blocks(el), id=el.get(XML_ID), class_=f"document {r.view}")
+    return tag("article", r.blocks(el), id=anchor_of(r, el), class_=f"document {r.view}")
 
 
 def endnotes(r: Renderer, el) -> Markup:
@@ -90,8 +97,25 @@ def endnotes(r: Renderer, el) -> Markup:
                id=el.get(XML_ID), class_="notes", role="doc-endnotes", aria_label="Notes")
 
 
+def annotations(r: Renderer, el) -> Markup:
+    """The editors' notes: in the reading view only, under a heading of their own."""
+    if not r.reading:
+        return Markup("")
+    return tag("section", Markup("<h2>Editorial notes</h2>\n{}").format(r.blocks(el)),
+               id=el.get(XML_ID), class_="notes editorial", role="doc-endnotes", aria_label="Editorial notes")
+
+
+def omit(r: Renderer, el) -> Markup:
+    """Encoding that is not text here: the join builds composite.html instead."""
+    return Markup("")
+
+
+def lemma(r: Renderer, el) -> Markup:
+    return Markup('<span class="lemma">{}</span>]').format(r.inline(el))
+
+
 def section(r: Renderer, el) -> Markup:
-    return tag("section", r.blocks(el), id=el.get(XML_ID), class_=f"div {el.get('type')}")
+    return tag("section", r.blocks(el), id=anchor_of(r, el), class_=f"div {el.get('type')}")
 
 
 def heading(r: Renderer, el) -> Markup:
@@ -109,8 +133,9 @@ def closer(r: Renderer, el) -> Markup:
 
 def opener(r: Renderer, el) -> Markup:
     """The wire's header: one line a part, as the source lays it out."""
-    anchor = el.get(XML_ID)
-    return tag("div", Markup("{}\n{}").format(r.blocks(el), permalink(anchor)), id=anchor, class_="opener")
+    anchor = anchor_of(r, el)
+    link = permalink(anchor) if anchor else Markup("")
+    return tag("div", Markup("{}\n{}").format(r.blocks(el), link), id=anchor, class_="opener")
 
 
 def line(r: Renderer, el) -> Markup:
@@ -121,23 +146,29 @@ def page_break(r: Renderer, el) -> Markup:
     marker = tag("span", f"[Page {el.get('n')}]", class_="page-marker")
     if etree.QName(el.getparent()).localname in ("div", "body"):
         return citable(r, el, "p", marker, class_="page-break")
-    return tag("span", marker, id=el.get(XML_ID), class_="page-break")
+    return tag("span", marker, id=anchor_of(r, el), class_="page-break")
 
 
 def note_reference(r: Renderer, el) -> Markup:
+    """A FRUS note's number, or an editorial note's letter (reading view only)."""
     note = r.links.note_of_ref[el.get(XML_ID)]
-    link = tag("a", note.number, id=el.get(XML_ID), href=r.href(el.get("target")),
-               class_="noteref", role="doc-noteref", aria_label=f"Note {note.number}")
+    editorial = note.type == "editorial"
+    if editorial and not r.reading:
+        return Markup("")
+    label = f"Editorial note {note.number}" if editorial else f"Note {note.number}"
+    link = tag("a", note.number, id=anchor_of(r, el), href=r.href(el.get("target")),
+               class_="noteref editorial" if editorial else "noteref", role="doc-noteref", aria_label=label)
     return tag("sup", link)
 
 
 def footnote(r: Renderer, el) -> Markup:
-    number = el.get("n")
-    back = tag("a", f"{number}.", href=r.href("#" + r.links.ref_of_note[el.get(XML_ID)]),
+    number, anchor = el.get("n"), el.get(XML_ID)
+    kind = "editorial note" if el.get("type") == "editorial" else "note"
+    back = tag("a", f"{number}.", href=r.href("#" + r.links.ref_of_note[anchor]),
                class_="note-number", role="doc-backlink",
-               aria_label=f"{number}: back to the reference of note {number}")
-    body = tag("p", Markup("{} {} {}").format(back, r.inline(el).strip(), permalink(el.get(XML_ID))))
-    return tag("div", body, id=el.get(XML_ID), class_=f"note {el.get('type')}", role="doc-footnote")
+               aria_label=f"{number}: back to the reference of {kind} {number}")
+    body = tag("p", Markup("{} {} {}").format(back, r.inline(el).strip(), permalink(anchor)))
+    return tag("div", body, id=anchor, class_=f"note {el.get('type')}", role="doc-footnote")
 
 
 def name(r: Renderer, el) -> Markup:
@@ -186,6 +217,8 @@ RULES: dict[str, Behaviour] = {
     # divisions and blocks
     "div[type=document]": article,
     "div[type=notes]": endnotes,
+    "div[type=annotations]": annotations,
+    "back": lambda r, el: r.blocks(el),
     "div": section,
     "head": heading,
     "p": paragraph,
@@ -194,9 +227,11 @@ RULES: dict[str, Behaviour] = {
     "dateline": line,
     "closer": closer,
     "pb": page_break,
+    "join": omit,
     # the FRUS notes and their references
     "ptr[type=noteAnchor]": note_reference,
     "note": footnote,
+    "label": lemma,
     # phrases
     "persName": name,
     "orgName": name,

@@ -53,9 +53,9 @@ def visible_text(element: html.HtmlElement) -> str:
 
 
 def text_blocks(doc: html.HtmlElement) -> list[html.HtmlElement]:
-    """The blocks of the document and its notes, in reading order."""
+    """The blocks of the document and of its FRUS notes, in reading order."""
     return doc.xpath("//article[@id='document']//*[self::h1 or self::h2 or self::p]"
-                     " | //section[@role='doc-endnotes']//div[@role='doc-footnote']/p")
+                     " | //section[@id='notes']//div[@role='doc-footnote']/p")
 
 
 def run_build(*args: str) -> subprocess.CompletedProcess:

@@ -49,7 +49,7 @@ CASES = [
      '<ptr type="noteAnchor" target="#fn9"', 'note reference points to "#fn9", but there is no note with that xml:id'),
     ("note without its reference", ' <ptr type="noteAnchor" target="#fn2" xml:id="fn2-ref"/>', "",
      '<note type="summary"', 'note "fn2" has 0 references, it needs exactly one'),
-    ("impossible date", 'when="1972-12-20"', 'when="1972-02-30"',
+    ("impossible date", '<date when="1972-12-20">December 20</date>', '<date when="1972-02-30">December 20</date>',
      '<date when="1972-02-30">', '@when="1972-02-30" is an impossible date'),
     ("citable block without id", '<p xml:id="wire-begin">', "<p>",
      "<p>Begin text:", "citable <p> has no xml:id"),
@@ -82,7 +82,8 @@ def test_a_duplicate_id_is_reported_at_both_places(tmp_path, good_site):
 
 def test_all_problems_of_a_run_are_reported_together_in_source_order(tmp_path, good_site):
     text = SOURCE.read_text(encoding="utf-8")
-    text = text.replace('ref="#person-thach"', 'ref="#person-x"').replace('when="1973-01-03"', 'when="1973-13-03"')
+    text = text.replace('ref="#person-thach"', 'ref="#person-x"').replace(
+        '<date when="1973-01-03">', '<date when="1973-13-03">')
     source = tmp_path / SOURCE.name
     source.write_text(text, encoding="utf-8")
     found = diagnostics(assert_fails_and_keeps_site(source, good_site))

@@ -39,6 +39,8 @@ def test_every_citable_block_has_an_id_named_by_role(tei):
     assert [e.get(XML_ID) for e in edition.citable] == [
         "heading", "drv-head", "drv-1", "drv-2", "drv-3", "drv-4", "drv-5", "page-2",
         "wire-header", "wire-instruction", "wire-begin", "china-1", "china-2", "wire-end", "fn1", "fn2",
+        "ed-thach-remarks", "ed-drv-side", "ed-message-december-18", "ed-session", "ed-meeting-january-3",
+        "ed-bombing-halt", "ed-channel", "ed-first-paragraph", "ed-it-conviction", "ed-transcripts",
     ]
 
 

@@ -1,0 +1,110 @@
+"""The chronology's two drawings, made at build time as inline SVG (no script).
+
+``timeline`` places the events on a line of days; ``channels`` draws who sent
+what to whom between Washington, Paris and New York. Both are figures with a
+text equivalent on the same page, so the SVG is hidden from screen readers
+except for its title.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from markupsafe import Markup, escape
+
+from .model import Channel, Event
+
+DAY = dt.timedelta(days=1)
+
+
+def _day(iso: str) -> dt.date:
+    return dt.date.fromisoformat(iso)
+
+
+def _short(day: dt.date) -> str:
+    return f"{day:%b} {day.day}"
+
+
+def timeline(events: list[Event], hrefs: dict[str, str], width: int = 720) -> Markup:
+    """Events on a line from the first of the first month to the last day shown."""
+    first = min(_day(e.start) for e in events).replace(day=1)
+    last = max(_day(e.end) for e in events) + DAY
+    span = (last - first).days
+    left, right, axis = 40, width - 24, 40
+
+    def x(day: dt.date) -> float:
+        return round(left + (right - left) * (day - first).days / span, 1)
+
+    parts = [f'<line class="axis" x1="{left}" y1="{axis}" x2="{right}" y2="{axis}"/>']
+    day = first
+    while day <= last:  # a tick on the 1st and the 15th of each month, with its label
+        if day.day in (1, 15):
+            parts.append(f'<line class="tick" x1="{x(day)}" y1="{axis - 4}" x2="{x(day)}" y2="{axis + 4}"/>'
+                         f'<text class="tick-label" x="{x(day)}" y="{axis - 10}">{escape(_short(day))}'
+                         f'{", " + str(day.year) if day.day == 1 and day.month == 1 or day == first else ""}</text>')
+        day += DAY
+    rows: list[float] = []  # the right edge of the last label in each row, to stack labels
+    for number, event in enumerate(events, start=1):
+        start, end = x(_day(event.start)), x(_day(event.end))
+        row = next((i for i, edge in enumerate(rows) if edge < start - 4), None)
+        if row is None:
+            rows.append(0)
+            row = len(rows) - 1
+        rows[row] = start + 8 + 7 * len(str(number))
+        y = axis + 22 + 20 * row
+        mark = (f'<rect class="span" x="{start}" y="{axis - 3}" width="{max(end - start, 2)}" height="6"/>'
+                if end > start else "")
+        shape = "proposed" if event.proposed else "event"
+        parts.append(
+            f'<a href="{escape(hrefs[event.id])}">{mark}'
+            f'<line class="stem" x1="{start}" y1="{axis}" x2="{start}" y2="{y - 6}"/>'
+            f'<circle class="{shape}" cx="{start}" cy="{axis}" r="4"/>'
+            f'<text class="event-number" x="{start}" y="{y + 5}">{number}</text></a>')
+    height = axis + 30 + 20 * len(rows)
+    return Markup(
+        f'<svg class="timeline" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-labelledby="timeline-title">'
+        f'<title id="timeline-title">Timeline of the events below, {escape(_short(first))}, {first.year} to '
+        f'{escape(_short(last - DAY))}, {last.year}; each number is the event of that number in the list.</title>'
+        + "".join(parts) + "</svg>")
+
+
+LANES = ("place-paris", "place-washington", "place-new-york")
+
+
+def channels(messages: list[Channel], names: dict[str, str], hrefs: dict[str, str], width: int = 720) -> Markup:
+    """One row a message, an arrow from the sender's lane to the receiver's, dated and linked."""
+    lane_x = {lane: round(width * (2 * i + 1) / (2 * len(LANES))) for i, lane in enumerate(LANES)}
+    top, row = 56, 34
+    height = top + row * len(messages) + 10
+    parts = [
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+        'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="arrow-head"/></marker></defs>'
+    ]
+    for lane, x in lane_x.items():
+        parts.append(f'<text class="lane-label" x="{x}" y="20">{escape(names[lane])}</text>'
+                     f'<line class="lane" x1="{x}" y1="30" x2="{x}" y2="{height - 6}"/>')
+    for i, message in enumerate(messages):
+        y = top + row * i
+        x1, x2 = lane_x[message.sender], lane_x[message.receiver]
+        inset = 6 if x2 > x1 else -6
+        label_x = (x1 + x2) / 2
+        day = _day(message.when)
+        parts.append(
+            f'<a href="{escape(hrefs[message.id])}">'
+            f'<line class="message" x1="{x1 + inset}" y1="{y}" x2="{x2 - inset}" y2="{y}" marker-end="url(#arrow)"/>'
+            f'<text class="message-label" x="{label_x}" y="{y - 6}">{escape(_short(day))}: '
+            f'{escape(document_label(message.source))}</text></a>')
+    return Markup(
+        f'<svg class="channels" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-labelledby="channels-title">'
+        f'<title id="channels-title">Messages between Paris, Washington and New York, '
+        f'{escape(_short(_day(messages[0].when)))} to {escape(_short(_day(messages[-1].when)))}, 1972, '
+        f'as listed in the table below.</title>' + "".join(parts) + "</svg>")
+
+
+def document_label(url: str) -> str:
+    """'…/frus1969-76ve13/d170' -> 'E–13 d170'; '…/frus1969-76v09/d185' -> 'IX d185'."""
+    volume, document = url.rstrip("/").split("/")[-2:]
+    names = {"frus1969-76ve13": "E–13", "frus1969-76v09": "IX", "frus1969-76v42": "XLII"}
+    return f"{names.get(volume, volume)} {document}"
+
