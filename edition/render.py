@@ -9,6 +9,7 @@ stylesheet) come from the functions in ``FILES``.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -208,6 +209,15 @@ FILES: tuple[Callable[[Links, Path], dict[str, bytes]], ...] = (tei_files, stati
 
 # --- rendering -------------------------------------------------------------------------
 
+def name_data(links: Links) -> Markup:
+    """Each entry's name and identification up to its first source, as JSON for the name pop-ups."""
+    data = {}
+    for entry in links.edition.entries.values():
+        data[entry.id] = {"name": entry.name, "text": " ".join((entry.identification.text or "").split())}
+    # "</" cannot end the script element early once every "<" is escaped.
+    return Markup(json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c"))
+
+
 def long_date(iso: str) -> str:
     """1972-12-22 -> December 22, 1972 (no locale: the same on every machine)."""
     day = dt.date.fromisoformat(iso)
@@ -233,6 +243,7 @@ def render_site(links: Links, templates: Path) -> dict[str, bytes]:
     env = environment(templates)
     common = {
         "edition": links.edition,
+        "name_data": name_data(links),
         "pages": [page for page in PAGES if page.nav],
         "tei_href": f"{TEI_DIR}/{links.edition.source.path.name}",
     }

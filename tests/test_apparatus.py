@@ -1,0 +1,144 @@
+"""The scholarly apparatus: sourced notes and entries, the reconstructed message,
+the comparison, the chronology and the introduction."""
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+
+from conftest import SOURCE, page, visible_text
+from edition.load import NS, load_tei
+from edition.model import XML_ID, build_model
+from edition.render import _markdown
+
+HSG = "https://history.state.gov/historicaldocuments/"
+
+
+@pytest.fixture(scope="module")
+def tei():
+    return load_tei(SOURCE)
+
+
+def _sources(element) -> list[str]:
+    return [" ".join(b.itertext()) for b in element.iterfind(".//tei:bibl", NS)]
+
+
+def test_every_editorial_note_and_every_index_entry_names_a_source(tei):
+    annotated = tei.root.xpath("//tei:note[@type='editorial' or @type='identification']", namespaces=NS)
+    assert len(annotated) >= 10
+    for note in annotated:
+        assert _sources(note), f"line {note.sourceline}: no <bibl>"
+    for event in tei.root.iterfind(".//tei:listEvent/tei:event", NS):
+        assert _sources(event), f"event {event.get(XML_ID)} has no source"
+    for relation in tei.root.iterfind(".//tei:listRelation/tei:relation", NS):
+        assert relation.get("source", "").startswith(HSG), relation.get(XML_ID)
+
+
+def test_every_linked_source_is_a_frus_document_on_history_state_gov(tei):
+    targets = tei.root.xpath("//tei:bibl//tei:ref/@target", namespaces=NS)
+    assert targets and all(t.startswith(HSG + "frus1969-76") for t in targets)
+
+
+def test_editorial_notes_are_lettered_in_reading_order_and_distinct_from_the_frus_notes(site):
+    doc = page(site, "text.html")
+    letters = [a.text for a in doc.xpath("//article//a[@class='noteref editorial']")]
+    assert letters == sorted(letters) and len(letters) == len(set(letters)) == 10
+    section = doc.get_element_by_id("annotations")
+    assert section.xpath("./h2")[0].text == "Editorial notes"
+    assert doc.get_element_by_id("notes").xpath("./h2")[0].text == "Notes"
+
+
+def test_each_editorial_note_is_reachable_from_its_passage_and_back(site):
+    doc = page(site, "text.html")
+    for ref in doc.xpath("//article//a[@class='noteref editorial']"):
+        note = doc.get_element_by_id(ref.get("href")[1:])
+        assert note.xpath(".//a[@role='doc-backlink']/@href") == [f"#{ref.get('id')}"]
+        assert note.xpath(".//cite[@class='source']"), f"{note.get('id')} shows no source"
+
+
+def test_every_name_link_lands_on_an_entry_of_its_kind(site, tei):
+    names = page(site, "names.html")
+    links = page(site, "text.html").xpath("//article//a[contains(@class, 'name')]")
+    refs = tei.root.xpath("//tei:text/tei:body//*[@ref]", namespaces=NS)
+    assert len(links) == len(refs)
+    for link in links:
+        target = link.get("href").removeprefix("names.html#")
+        entry = names.get_element_by_id(target)
+        assert entry.get("class") == "entry"
+        kind = link.get("class").split()[-1]
+        assert target.split("-")[0] == {"persName": "person", "orgName": "org", "placeName": "place"}[kind]
+
+
+def test_the_composite_gives_the_two_replacement_paragraphs_then_the_whole_message_to_the_drv_once(site, tei):
+    composite = page(site, "composite.html")
+    ids = [e.get("id") for e in composite.xpath("//article//*[self::p or self::h2][@id]")]
+    drv = [e.get(XML_ID) for e in tei.root.xpath("//tei:div[@xml:id='drv']/*", namespaces=NS)]
+    assert ids == ["china-1", "china-2"] + drv
+    assert len(ids) == len(set(ids))
+    text = page(site, "text.html")
+    for anchor in ids:
+        assert visible_text(composite.get_element_by_id(anchor)) == visible_text(text.get_element_by_id(anchor))
+
+
+def test_the_composite_is_built_from_the_join_and_copies_no_text(tei):
+    assert tei.root.find(".//tei:join", NS).get("target") == "#china #drv"
+    for opening in ("The President would like", "The U.S. side wants to take the occasion"):
+        assert len(tei.root.xpath(f"//tei:p[starts-with(., '{opening}')]", namespaces=NS)) == 1
+
+
+def test_the_comparison_aligns_each_passage_with_its_counterpart(site):
+    rows = page(site, "compare.html").xpath("//div[@role='row'][not(contains(@class, 'compare-head'))]")
+    pairs = []
+    for row in rows:
+        left, right = row.xpath("./div[@role='cell']")
+        pairs.append((visible_text(left), visible_text(right), "only-one" in row.get("class")))
+    only_right = [p for p in pairs if p[2]]
+    assert len(only_right) == 2 and all("Not in this message" in left for left, _, _ in only_right)
+    shared = [p for p in pairs if not p[2]]
+    assert len(shared) == 6  # the heading and the five paragraphs of the message to the DRV
+    for left, right, _ in shared:
+        assert left.replace("To the North Vietnamese:", "").strip() == right.replace("To the Chinese side:", "").strip()
+
+
+def test_every_chronology_event_has_a_date_and_a_passage_or_a_source(site):
+    events = page(site, "chronology.html").xpath("//ol[@class='events']/li")
+    assert len(events) >= 10
+    for event in events:
+        assert event.xpath(".//time/@datetime"), event.get("id")
+        assert event.xpath(".//p[@class='event-refs']//a"), event.get("id")
+    dates = [e.xpath(".//time/@datetime")[0] for e in events]
+    assert dates == sorted(dates)
+
+
+def test_the_timeline_and_the_channels_are_drawn_with_a_text_equivalent(site):
+    doc = page(site, "chronology.html")
+    timeline, channels = doc.xpath("//svg[@class='timeline']")[0], doc.xpath("//svg[@class='channels']")[0]
+    assert len(timeline.xpath(".//a")) == len(doc.xpath("//ol[@class='events']/li"))
+    rows = doc.xpath("//table[@class='channel-table']/tbody/tr")
+    assert len(channels.xpath(".//a")) == len(rows) >= 8
+    assert {a.get("href") for a in channels.xpath(".//a")} == {"#" + r.get("id") for r in rows}
+    assert not doc.xpath("//script")
+
+
+def test_the_notes_page_lists_every_note_with_its_passage(site, tei):
+    doc = page(site, "notes.html")
+    edition = build_model(tei)
+    for note in edition.notes:
+        entry = doc.get_element_by_id(note.id)
+        assert entry.xpath(".//p[@class='note-passage']/a/@href")[0].startswith("text.html#")
+
+
+def test_the_introduction_is_rendered_and_names_its_sources(site):
+    about = page(site, "about.html")
+    headings = [h.text for h in about.xpath("//main//h2")]
+    for heading in ("What the document is", "The channel to the Chinese in New York",
+                    "Where the Paris negotiations stood", "How the text was established", "How to cite"):
+        assert heading in headings
+    assert len(about.xpath(f"//main//a[starts-with(@href, '{HSG}')]")) >= 10
+
+
+def test_markdown_raw_html_is_shown_as_text_never_emitted(tmp_path):
+    text = tmp_path / "intro.md"
+    text.write_text("A <script>alert(1)</script> and <b>bold</b>.\n\n<div>block</div>\n", encoding="utf-8")
+    html = str(_markdown(text))
+    assert "<script>" not in html and "<b>" not in html and "<div>" not in html
+    assert "&lt;script&gt;" in html and "&lt;div&gt;block&lt;/div&gt;" in html
