@@ -27,6 +27,11 @@ class Links:
     note_of_ref: dict[str, Note]
     ref_of_note: dict[str, str]
     occurrences: dict[str, list[etree._Element]] = field(default_factory=dict)
+    base_url: str = ""  # the edition's public address ("https://…/"); empty until one is decided
+
+    def url(self, path: str) -> str:
+        """The absolute URL of a site path (``text.html#drv-3``), or "" while no base URL is set."""
+        return self.base_url + path if self.base_url else ""
 
     def href(self, pointer: str, page: str) -> str:
         """The link to ``pointer`` (``#id`` or an absolute URL) from ``page``."""
@@ -52,7 +57,7 @@ class Links:
         self._citable = set(self.edition.citable)
 
 
-def resolve(edition: Edition) -> Links:
+def resolve(edition: Edition, base_url: str = "") -> Links:
     text = edition.source.root.find("tei:text", NS)
     text_ids = {e.get(XML_ID) for e in text.iter() if e.get(XML_ID)}
     notes = {note.id: note for note in edition.notes}
@@ -67,7 +72,7 @@ def resolve(edition: Edition) -> Links:
             continue
         note_of_ref[ptr.get(XML_ID)] = note
     links = Links(edition, text_ids, set(edition.entries), note_of_ref,
-                  {note.id: ref for ref, note in note_of_ref.items()})
+                  {note.id: ref for ref, note in note_of_ref.items()}, base_url=base_url)
     for element in text.iter():
         for attr in ("ref", "target"):
             pointer = element.get(attr)
