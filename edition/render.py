@@ -17,7 +17,9 @@ from typing import Callable
 import jinja2
 from markupsafe import Markup
 
+from . import cite, metadata
 from .diagnostics import BuildFailed, Diagnostic, display_path
+from .downloads import reading_text_file
 from .model import XML_ID
 from .resolve import NAMES_PAGE, Links
 from .rules import Renderer, permalink
@@ -55,6 +57,24 @@ def names(links: Links, path: str) -> dict:
     return {"groups": groups}
 
 
+def cite_page(links: Links, path: str) -> dict:
+    """The document in every style, its downloads, and each passage's ready citations."""
+    f = cite.facts(links.edition)
+    return {
+        "styles": cite.document_styles(f, cite.document_url(links)),
+        "downloads": [{"href": f"{cite.DOWNLOADS_DIR}/{f.key}.{suffix}", "label": label, "type": media}
+                      for suffix, label, media, _ in cite.DOWNLOADS],
+        "reading_text": f"{cite.DOWNLOADS_DIR}/{f.key}.txt",
+        "passages": [{"passage": p, "url": cite.passage_url(links, p), "styles": cite.passage_styles(f, p, cite.passage_url(links, p))}
+                     for p in cite.passages(links)],
+        "has_base_url": bool(links.base_url),
+    }
+
+
+def changes(links: Links, path: str) -> dict:
+    return {"revisions": sorted(links.edition.revisions, key=lambda c: (c.when, c.version), reverse=True)}
+
+
 @dataclass(frozen=True)
 class Page:
     path: str
@@ -69,6 +89,9 @@ PAGES = (
     Page("text.html", "text.html", "Reading text", "Reading text", text_view("reading")),
     Page("diplomatic.html", "diplomatic.html", "Diplomatic text", "Diplomatic text", text_view("diplomatic")),
     Page(NAMES_PAGE, "names.html", "Names", "Names", names),
+    # citation and versions
+    Page(cite.CITE_PAGE, "cite.html", "Cite this edition", "Cite", cite_page),
+    Page("changes.html", "changes.html", "Changes", "Changes", changes),
 )
 
 
@@ -87,7 +110,10 @@ def static_files(links: Links, templates: Path) -> dict[str, bytes]:
     return {f"static/{asset.name}": asset.read_bytes() for asset in sorted((templates / "static").iterdir())}
 
 
-FILES: tuple[Callable[[Links, Path], dict[str, bytes]], ...] = (tei_files, static_files)
+FILES: tuple[Callable[[Links, Path], dict[str, bytes]], ...] = (
+    tei_files, static_files,
+    cite.citation_files, reading_text_file,  # downloads: BibTeX, RIS, CSL-JSON; the reading text
+)
 
 
 # --- rendering -------------------------------------------------------------------------
@@ -119,6 +145,9 @@ def render_site(links: Links, templates: Path) -> dict[str, bytes]:
         "edition": links.edition,
         "pages": [page for page in PAGES if page.nav],
         "tei_href": f"{TEI_DIR}/{links.edition.source.path.name}",
+        # reference-manager metadata and the Cite links' citations, per page
+        "head_metadata": lambda page: metadata.head(links, page.path, page.title),
+        "passage_citations": lambda page: metadata.passage_citations(links, page.path),
     }
     files: dict[str, bytes] = {}
     for page in PAGES:
