@@ -95,13 +95,16 @@ def head(links: Links, path: str, title: str) -> Markup:
 
 
 def passage_citations(links: Links, path: str) -> Markup:
-    """The Chicago note of each passage a page shows, as JSON for the Cite links' copy to the clipboard."""
+    """For the Cite links' copy to the clipboard: the Chicago note of the passages a page shows,
+    as one template with the slots ``{passage}`` and ``{url}`` and each passage's two values."""
     shown = {p.anchor: p for p in passages(links)
              if p.page == path or (p.page in TEXT_PAGES and path in TEXT_PAGES)}
     if not shown:
         return Markup("")
-    f = facts(links.edition)
-    data = {anchor: chicago_note(f, passage_url(links, p), p.label).striptags() for anchor, p in shown.items()}
+    data = {
+        "template": chicago_note(facts(links.edition), "{url}", "{passage}").striptags(),
+        "passages": {anchor: {"passage": p.label, "url": passage_url(links, p)} for anchor, p in shown.items()},
+    }
     return Markup('<script type="application/json" id="passage-citations">{}</script>').format(_script_json(data))
 
 

@@ -148,6 +148,7 @@ def render_site(links: Links, templates: Path) -> dict[str, bytes]:
         # reference-manager metadata and the Cite links' citations, per page
         "head_metadata": lambda page: metadata.head(links, page.path, page.title),
         "passage_citations": lambda page: metadata.passage_citations(links, page.path),
+        "document_citation": cite.chicago_note(cite.facts(links.edition), cite.document_url(links)),
     }
     files: dict[str, bytes] = {}
     for page in PAGES:

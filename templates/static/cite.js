@@ -6,6 +6,12 @@
   var data = document.getElementById("passage-citations");
   if (!data || !navigator.clipboard) { return; }
   var citations = JSON.parse(data.textContent);
+
+  function citationOf(anchor) {
+    var passage = citations.passages[anchor];
+    if (!passage) { return null; }
+    return citations.template.replace("{passage}", passage.passage).replace("{url}", passage.url);
+  }
   var status = document.createElement("p");
   status.className = "cite-status";
   status.setAttribute("role", "status");
@@ -15,7 +21,7 @@
     var link = event.target.closest ? event.target.closest("a.cite-link") : null;
     if (!link) { return; }
     var anchor = decodeURIComponent(link.hash.slice(1));
-    var citation = citations[anchor];
+    var citation = citationOf(anchor);
     if (!citation || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) { return; }
     event.preventDefault();
     navigator.clipboard.writeText(citation).then(function () {
