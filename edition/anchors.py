@@ -21,9 +21,6 @@ from lxml import html
 
 from .diagnostics import BuildFailed, Diagnostic, display_path
 
-MOVED_EXAMPLE = '"moved": {"text.html": {"old-id": "new-id"}}'
-
-
 @dataclass
 class Lock:
     path: Path
@@ -98,8 +95,8 @@ def keep_anchors(files: dict[str, bytes], lock: Lock) -> dict[str, bytes]:
             elif target is None:
                 problems.append(lock.at(
                     f'the published anchor "{old}" of {page} has disappeared',
-                    f'restore xml:id="{old}" (anchors are cited and must never break), or record where it moved: '
-                    f'{MOVED_EXAMPLE}', page, old))
+                    f'restore xml:id="{old}", since cited anchors must never break, or record where it moved '
+                    f'in the lock: "moved": {{"{page}": {{"{old}": "new-id"}}}}', page, old))
             else:
                 aliases.setdefault(page, []).append((old, target))
     if problems:

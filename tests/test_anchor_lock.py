@@ -56,8 +56,8 @@ def test_renaming_a_published_anchor_fails_the_build_naming_it_and_keeps_the_sit
     text = LOCK.read_text(encoding="utf-8").splitlines()
     for d in found:  # each points at the anchor's own line in the lock
         assert text[int(d["line"]) - 1].strip() == '"drv-3",' and int(d["col"]) == text[int(d["line"]) - 1].index('"') + 1
-    assert found[0]["hint"] == ('restore xml:id="drv-3" (anchors are cited and must never break), or record where it '
-                                'moved: "moved": {"text.html": {"old-id": "new-id"}}')
+    assert found[-1]["hint"] == ('restore xml:id="drv-3", since cited anchors must never break, or record where it '
+                                 'moved in the lock: "moved": {"text.html": {"drv-3": "new-id"}}')
     assert "3 problems found; the previous site is unchanged." in result.stderr
     assert snapshot(site) == before and os.readlink(site) == link
 
