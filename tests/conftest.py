@@ -26,7 +26,7 @@ def site(tmp_path_factory) -> Path:
     from build import build
 
     out = tmp_path_factory.mktemp("built") / "site"
-    build(SOURCE, out)
+    build(SOURCE, out, base_url="")  # no public address, whatever source/edition.toml says
     return out
 
 

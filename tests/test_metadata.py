@@ -105,7 +105,7 @@ def test_the_base_url_option_builds_absolute_urls(tmp_path):
     assert page(tmp_path / "site", "text.html").xpath("//link[@rel='canonical']/@href") == [f"{BASE_URL}text.html"]
 
 
-def test_the_committed_settings_leave_the_base_url_empty_and_the_build_quiet(tmp_path):
+def test_a_build_with_the_committed_settings_prints_one_line_and_nothing_alarming(tmp_path):
     result = run_build("--out", str(tmp_path / "site"))
     assert result.returncode == 0 and result.stderr == ""
     assert result.stdout.startswith("Built ") and len(result.stdout.splitlines()) == 1
