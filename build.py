@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build the edition: load -> validate -> model -> resolve -> render -> write.
+"""Build the edition: load -> validate -> model -> resolve -> render -> keep anchors -> write.
 
     python build.py                 validate, build and write site/
     python build.py --check         validate and render everything, write nothing

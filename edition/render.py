@@ -65,7 +65,7 @@ def cite_page(links: Links, path: str) -> dict:
         "downloads": [{"href": f"{cite.DOWNLOADS_DIR}/{f.key}.{suffix}", "label": label, "type": media}
                       for suffix, label, media, _ in cite.DOWNLOADS],
         "reading_text": f"{cite.DOWNLOADS_DIR}/{f.key}.txt",
-        "passages": [{"passage": p, "url": cite.passage_url(links, p), "styles": cite.passage_styles(f, p, cite.passage_url(links, p))}
+        "passages": [{"passage": p, "styles": cite.passage_styles(f, p, cite.passage_url(links, p))}
                      for p in cite.passages(links)],
         "has_base_url": bool(links.base_url),
     }
