@@ -20,8 +20,10 @@ from lxml import etree
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from . import cite, metadata
 from .diagnostics import BuildFailed, Diagnostic, display_path
 from .load import NS
+from .downloads import reading_text_file
 from .model import XML_ID
 from .resolve import CHRONOLOGY_PAGE, COMPARE_PAGE, COMPOSITE_PAGE, NAMES_PAGE, NOTES_PAGE, TEXT_PAGES, Links
 from .rules import Renderer, permalink
@@ -60,10 +62,13 @@ def names(links: Links, path: str) -> dict:
     return {"groups": groups}
 
 
+#: The edition's texts in Markdown, kept in the project's source/ folder.
+TEXTS = Path(__file__).resolve().parent.parent / "source"
+
+
 def about(links: Links, path: str) -> dict:
-    """The introduction and the editorial principles, written in Markdown beside the TEI."""
-    folder = links.edition.source.path.parent
-    return {"sections": [_markdown(folder / name) for name in ("introduction.md", "editing.md")]}
+    """The introduction and the editorial principles."""
+    return {"sections": [_markdown(TEXTS / name) for name in ("introduction.md", "editing.md")]}
 
 
 def _markdown(path: Path) -> Markup:
@@ -165,6 +170,22 @@ def chronology(links: Links, path: str) -> dict:
         "messages": messages,
         "channels": channels(edition.channels, lanes, {c.id: "#" + c.id for c in edition.channels}),
     }
+def cite_page(links: Links, path: str) -> dict:
+    """The document in every style, its downloads, and each passage's ready citations."""
+    f = cite.facts(links.edition)
+    return {
+        "styles": cite.document_styles(f, cite.document_url(links)),
+        "downloads": [{"href": f"{cite.DOWNLOADS_DIR}/{f.key}.{suffix}", "label": label, "type": media}
+                      for suffix, label, media, _ in cite.DOWNLOADS],
+        "reading_text": f"{cite.DOWNLOADS_DIR}/{f.key}.txt",
+        "passages": [{"passage": p, "styles": cite.passage_styles(f, p, cite.passage_url(links, p))}
+                     for p in cite.passages(links)],
+        "has_base_url": bool(links.base_url),
+    }
+
+
+def changes(links: Links, path: str) -> dict:
+    return {"revisions": sorted(links.edition.revisions, key=lambda c: (c.when, c.version), reverse=True)}
 
 
 @dataclass(frozen=True)
@@ -186,6 +207,9 @@ PAGES = (
     Page(NOTES_PAGE, "notes.html", "All notes", "Notes", notes),
     Page(NAMES_PAGE, "names.html", "Names", "Names", names),
     Page(CHRONOLOGY_PAGE, "chronology.html", "Chronology and channels", "Chronology", chronology),
+    # citation and versions
+    Page(cite.CITE_PAGE, "cite.html", "Cite this edition", "Cite", cite_page),
+    Page("changes.html", "changes.html", "Changes", "Changes", changes),
 )
 
 
@@ -204,7 +228,10 @@ def static_files(links: Links, templates: Path) -> dict[str, bytes]:
     return {f"static/{asset.name}": asset.read_bytes() for asset in sorted((templates / "static").iterdir())}
 
 
-FILES: tuple[Callable[[Links, Path], dict[str, bytes]], ...] = (tei_files, static_files)
+FILES: tuple[Callable[[Links, Path], dict[str, bytes]], ...] = (
+    tei_files, static_files,
+    cite.citation_files, reading_text_file,  # downloads: BibTeX, RIS, CSL-JSON; the reading text
+)
 
 
 # --- rendering -------------------------------------------------------------------------
@@ -246,6 +273,10 @@ def render_site(links: Links, templates: Path) -> dict[str, bytes]:
         "name_data": name_data(links),
         "pages": [page for page in PAGES if page.nav],
         "tei_href": f"{TEI_DIR}/{links.edition.source.path.name}",
+        # reference-manager metadata and the Cite links' citations, per page
+        "head_metadata": lambda page: metadata.head(links, page.path, page.title),
+        "passage_citations": lambda page: metadata.passage_citations(links, page.path),
+        "document_citation": cite.chicago_note(cite.facts(links.edition), cite.document_url(links)),
     }
     files: dict[str, bytes] = {}
     for page in PAGES:

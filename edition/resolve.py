@@ -33,6 +33,11 @@ class Links:
     ref_of_note: dict[str, str]
     parts: dict[str, list[etree._Element]]  # join id -> the divisions it joins, in order
     occurrences: dict[str, list[etree._Element]] = field(default_factory=dict)
+    base_url: str = ""  # the edition's public address ("https://…/"); empty until one is decided
+
+    def url(self, path: str) -> str:
+        """The absolute URL of a site path (``text.html#drv-3``), or "" while no base URL is set."""
+        return self.base_url + path if self.base_url else ""
 
     def href(self, pointer: str, page: str) -> str:
         """The link to ``pointer`` (``#id`` or an absolute URL) from ``page``."""
@@ -58,7 +63,7 @@ def _ids(elements) -> set[str]:
     return {e.get(XML_ID) for root in elements for e in root.iter() if e.get(XML_ID)}
 
 
-def resolve(edition: Edition) -> Links:
+def resolve(edition: Edition, base_url: str = "") -> Links:
     root = edition.source.root
     text = root.find("tei:text", NS)
     locate = edition.source.locator.at
@@ -106,7 +111,7 @@ def resolve(edition: Edition) -> Links:
     on_page[TEXT_PAGES[1]] -= {ref for ref, note in note_of_ref.items() if note.type == "editorial"}
 
     links = Links(edition, home, on_page, note_of_ref,
-                  {note.id: ref for ref, note in note_of_ref.items()}, parts)
+                  {note.id: ref for ref, note in note_of_ref.items()}, parts, base_url=base_url)
     for element in root.iter():
         if not isinstance(element.tag, str) or element.tag == f"{{{NS['tei']}}}join":
             continue

@@ -67,9 +67,12 @@ def tag(name: str, content: Markup | str = "", **attrs: str | None) -> Markup:
 
 
 def permalink(anchor: str) -> Markup:
+    """The ¶ link to a passage's anchor, and its Cite link to the passage's citations."""
     return Markup(
         '<a class="permalink" href="#{0}" title="Permanent link: #{0}">¶'
         '<span class="visually-hidden"> Permanent link to this passage: {0}</span></a>'
+        '<a class="permalink cite-link" href="cite.html#{0}" title="Cite this passage: #{0}">Cite'
+        '<span class="visually-hidden"> this passage: {0}</span></a>'
     ).format(anchor)
 
 

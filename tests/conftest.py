@@ -26,7 +26,7 @@ def site(tmp_path_factory) -> Path:
     from build import build
 
     out = tmp_path_factory.mktemp("built") / "site"
-    build(SOURCE, out)
+    build(SOURCE, out, base_url="")  # no public address, whatever source/edition.toml says
     return out
 
 
@@ -80,3 +80,17 @@ def line_col(path: Path, needle: str) -> tuple[int, int]:
 
 
 DIAGNOSTIC = re.compile(r"^(?P<path>[^:\n]+):(?P<line>\d+):(?P<col>\d+): error: (?P<what>.+?)(?: \((?P<hint>.+)\))?$", re.M)
+
+
+#: The public address the citation tests build with (the edition's own is not decided yet).
+BASE_URL = "https://example.org/frus-d171/"
+
+
+@pytest.fixture(scope="session")
+def published_site(tmp_path_factory) -> Path:
+    """The edition built once with a public base URL, as it will be published."""
+    from build import build
+
+    out = tmp_path_factory.mktemp("published") / "site"
+    build(SOURCE, out, base_url=BASE_URL)
+    return out

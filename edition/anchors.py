@@ -1,0 +1,175 @@
+"""The anchor lock: every anchor once published keeps landing somewhere.
+
+``source/anchors.lock.json`` lists, page by page, every anchor (``id``) the site
+has published, and under ``moved`` where an anchor went when its passage got a
+new one. After rendering, each locked anchor must still be on its page, or be
+recorded as moved to an anchor that is: the old anchor then gets an empty
+``<span class="anchor-alias">`` at the start of the new place, so old links
+land there. Anything else fails the build, naming the anchor.
+
+New anchors enter the lock only by the editor's ``build.py --lock-anchors``,
+which adds and never drops.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import html
+
+from .diagnostics import BuildFailed, Diagnostic, display_path
+
+@dataclass
+class Lock:
+    path: Path
+    text: str = ""
+    pages: dict[str, list[str]] = field(default_factory=dict)
+    moved: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def at(self, message: str, hint: str, page: str | None = None, anchor: str | None = None) -> Diagnostic:
+        """A diagnostic at the page's entry of the lock, or at the anchor's line in it."""
+        line, col = _place(self.text, page, anchor)
+        return Diagnostic(display_path(self.path), line, col, message, hint)
+
+
+def published_anchors(files: dict[str, bytes]) -> dict[str, list[str]]:
+    """page -> its ids, sorted, for every HTML page of the site (a script's id is no place to land)."""
+    return {
+        path: sorted(set(html.fromstring(data).xpath("//*[not(self::script)]/@id")))
+        for path, data in sorted(files.items()) if path.endswith(".html")
+    }
+
+
+def read_lock(path: Path, missing_ok: bool = False) -> Lock:
+    shown = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if missing_ok:
+            return Lock(path)
+        raise BuildFailed([Diagnostic(shown, 0, 0, "the anchor lock is missing",
+                                      "restore it from git; only a new edition creates it, with build.py --lock-anchors")]) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise BuildFailed([Diagnostic(shown, e.lineno, e.colno, f"the anchor lock is not valid JSON: {e.msg}",
+                                      "restore it from git and record the change again")]) from None
+    pages, moved = data.get("pages") if isinstance(data, dict) else None, data.get("moved", {}) if isinstance(data, dict) else None
+    if not (_is_map_of(pages, list, str) and _is_map_of(moved, dict, str)
+            and all(isinstance(v, str) for m in moved.values() for v in m.values())):
+        raise BuildFailed([Diagnostic(shown, 1, 1, 'the anchor lock must be {"pages": {page: [anchor, …]}, "moved": {page: {old: new}}}',
+                                      "restore it from git and record the change again")])
+    return Lock(path, text, pages, moved)
+
+
+def _is_map_of(value, container: type, item: type) -> bool:
+    return isinstance(value, dict) and all(isinstance(v, container) and all(isinstance(i, item) for i in v)
+                                           for v in value.values())
+
+
+def keep_anchors(files: dict[str, bytes], lock: Lock) -> dict[str, bytes]:
+    """The files with an alias for each moved anchor; BuildFailed naming every anchor that is lost."""
+    anchors = {page: set(ids) for page, ids in published_anchors(files).items()}
+    problems = []
+    aliases: dict[str, list[tuple[str, str]]] = {}
+    for page in sorted(set(lock.pages) | set(lock.moved)):
+        if page not in anchors:
+            problems.append(lock.at(f"the published page {page} is no longer built",
+                                    "restore the page: readers' links to its anchors must keep working", page))
+            continue
+        moved = lock.moved.get(page, {})
+        for old in sorted(set(lock.pages.get(page, [])) | set(moved)):
+            if old in anchors[page]:
+                if old in moved:
+                    problems.append(lock.at(
+                        f'the anchor "{old}" of {page} is recorded as moved to "{moved[old]}", but the page still has it',
+                        f'remove "{old}" from "moved" in the lock, or the anchor from the page', page, old))
+                continue
+            target = _destination(old, moved, anchors[page])
+            if target is None and old in moved:
+                problems.append(lock.at(
+                    f'the anchor "{old}" of {page} is recorded as moved to "{moved[old]}", which is not on the page',
+                    "point it to an anchor the page has", page, old))
+            elif target is None:
+                problems.append(lock.at(
+                    f'the published anchor "{old}" of {page} has disappeared',
+                    f'restore xml:id="{old}", since cited anchors must never break, or record where it moved '
+                    f'in the lock: "moved": {{"{page}": {{"{old}": "new-id"}}}}', page, old))
+            else:
+                aliases.setdefault(page, []).append((old, target))
+    if problems:
+        raise BuildFailed(problems)
+    result = dict(files)
+    for page, pairs in aliases.items():
+        for old, new in pairs:
+            result[page] = _add_alias(result[page], old, new)
+    return result
+
+
+def _destination(old: str, moved: dict[str, str], present: set[str]) -> str | None:
+    """Follow ``moved`` from ``old`` (old -> newer -> newest) to an anchor the page has."""
+    seen = {old}
+    current = old
+    while current in moved:
+        current = moved[current]
+        if current in present:
+            return current
+        if current in seen:
+            return None
+        seen.add(current)
+    return None
+
+
+def _add_alias(page: bytes, old: str, new: str) -> bytes:
+    """An empty element with the old id at the start of the element with the new one."""
+    start = re.compile(rb'<[a-zA-Z][^<>]*?\sid="' + re.escape(new.encode()) + rb'"[^<>]*>')
+    found = start.search(page)
+    alias = f'<span id="{old}" class="anchor-alias"></span>'.encode()
+    return page[:found.end()] + alias + page[found.end():]
+
+
+def locked_text(pages: dict[str, list[str]], moved: dict[str, dict[str, str]]) -> str:
+    """The lock as written: sorted, one anchor a line, so a diff shows each change."""
+    data = {"moved": {page: dict(sorted(m.items())) for page, m in sorted(moved.items()) if m},
+            "pages": {page: sorted(set(ids)) for page, ids in sorted(pages.items())}}
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def unlocked(files: dict[str, bytes], lock: Lock) -> list[str]:
+    """``page#anchor`` of every published anchor the lock does not list yet."""
+    return [f"{page}#{anchor}" for page, ids in published_anchors(files).items()
+            for anchor in ids if anchor not in lock.pages.get(page, ())]
+
+
+def lock_new_anchors(files: dict[str, bytes], lock: Lock) -> list[str]:
+    """Add every published anchor to the lock file (never dropping one); the ones added."""
+    added = unlocked(files, lock)
+    pages = {page: list(ids) for page, ids in lock.pages.items()}
+    for page, ids in published_anchors(files).items():
+        pages.setdefault(page, []).extend(ids)
+    text = locked_text(pages, lock.moved)
+    if text != lock.text:
+        lock.path.write_text(text, encoding="utf-8")
+    return added
+
+
+def _place(text: str, page: str | None, anchor: str | None) -> tuple[int, int]:
+    """Line and column of the page's key in ``pages`` (or ``moved``), or of the anchor under it."""
+    lines = text.splitlines()
+    for section in ('"pages"', '"moved"'):
+        in_section = in_page = False
+        for number, line in enumerate(lines, 1):
+            stripped = line.strip()
+            if stripped.startswith(section):
+                in_section = True
+            elif in_section and page and stripped.startswith(f'"{page}"'):
+                if anchor is None:
+                    return number, line.index('"') + 1
+                in_page = True
+            elif in_page and anchor and (stripped.rstrip(",") == f'"{anchor}"' or stripped.startswith(f'"{anchor}":')):
+                return number, line.index('"') + 1
+            elif in_page and stripped.startswith(("]", "}")):
+                in_page = False
+    return (1, 1) if text else (0, 0)

@@ -1,0 +1,69 @@
+"""The reading text as plain UTF-8 text, each passage headed by its anchor.
+
+The text is taken from the reading view as ``rules`` renders it, so the two can
+never differ: the editors' correction with the source's reading in brackets,
+note references as ``[note 1]`` and ``[editorial note a]``, the page break as ``[Page 2]``.
+"""
+from __future__ import annotations
+
+from copy import deepcopy
+
+from lxml import html
+
+from .cite import DOWNLOADS_DIR, facts, long_date
+from .model import XML_ID
+from .resolve import TEXT_PAGES, Links
+from .rules import Renderer
+
+#: Rendered parts that are navigation, not text.
+_NOT_TEXT = ("permalink", "visually-hidden")
+
+
+def reading_text(links: Links) -> str:
+    edition = links.edition
+    f = facts(edition)
+    r = Renderer(links, TEXT_PAGES[0])
+    rendered = html.fragment_fromstring(str(r.render(edition.document)) + str(r.render(edition.back)),
+                                        create_parent="div")
+    address = links.url(TEXT_PAGES[0]) or TEXT_PAGES[0]
+    lines = [
+        edition.title,
+        edition.subtitle,
+        f"Version {edition.version}, {long_date(edition.date)}. The reading text; source: {f.frus_url}",
+        f"Each passage begins with its anchor in brackets: cite [#drv-3] as {address}#drv-3.",
+        "",
+    ]
+    outer = {id(e) for e in edition.citable}
+    first_of_kind = {}
+    for note in edition.notes:
+        first_of_kind.setdefault(note.type == "editorial", note.element)
+    headings = {id(first_of_kind[False]): "Notes"} if False in first_of_kind else {}
+    if True in first_of_kind:
+        headings[id(first_of_kind[True])] = "Editorial notes"
+    for element in edition.citable:
+        if any(id(a) in outer for a in element.iterancestors()):
+            continue  # shown within the block that holds it
+        anchor = element.get(XML_ID)
+        if id(element) in headings:
+            lines += [headings[id(element)], ""]
+        block = rendered.get_element_by_id(anchor)
+        text = _text_of(block)
+        lines += [f"[#{anchor}]" + (text if text.startswith("\n") else " " + text), ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _text_of(block: html.HtmlElement) -> str:
+    block = deepcopy(block)
+    for hidden in block.xpath(" | ".join(f".//*[contains(concat(' ', @class, ' '), ' {name} ')]" for name in _NOT_TEXT)):
+        hidden.drop_tree()
+    for ref in block.xpath(".//a[@role='doc-noteref']"):
+        kind = "editorial note" if "editorial" in ref.get("class", "") else "note"
+        ref.text = f"[{kind} {ref.text_content().strip()}]"
+    lines = block.xpath("./p[contains(concat(' ', @class, ' '), ' line ')]")
+    if lines:  # the wire's header: one line a part, as the source lays it out
+        return "\n" + "\n".join(" ".join(line.text_content().split()) for line in lines)
+    return " ".join(block.text_content().split())
+
+
+def reading_text_file(links: Links, templates) -> dict[str, bytes]:
+    return {f"{DOWNLOADS_DIR}/{facts(links.edition).key}.txt": reading_text(links).encode("utf-8")}

@@ -1,0 +1,32 @@
+"""``manifest.json``: the site described for tools.
+
+Its pages with their titles and anchors, the edition's version and date, the
+downloads, and the SHA-256 of the TEI the site was built from. Deterministic:
+sorted keys, no clock, so two builds of one source give the same bytes.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from .anchors import published_anchors
+from .model import Edition
+from .render import PAGES, TEI_DIR
+
+MANIFEST = "manifest.json"
+
+
+def manifest(files: dict[str, bytes], edition: Edition, base_url: str) -> bytes:
+    tei = f"{TEI_DIR}/{edition.source.path.name}"
+    titles = {page.path: page.title for page in PAGES}
+    data = {
+        "edition": {"title": edition.title, "subtitle": edition.subtitle,
+                    "version": edition.version, "date": edition.date},
+        "base-url": base_url,
+        "tei": {"path": tei, "sha256": hashlib.sha256(files[tei]).hexdigest()},
+        "pages": {path: {"title": titles.get(path, ""), "anchors": anchors}
+                  for path, anchors in published_anchors(files).items()},
+        "files": {path: {"sha256": hashlib.sha256(data).hexdigest()}
+                  for path, data in sorted(files.items()) if not path.endswith(".html")},
+    }
+    return (json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")

@@ -1,0 +1,113 @@
+"""What each page's <head> tells reference managers and search engines.
+
+Highwire Press ``citation_*`` tags are what Zotero's embedded-metadata detection
+reads; ``citation_book_title`` makes it record the document as a book section
+(without it Zotero guesses a journal article). Dublin Core ``DC.*`` and a
+schema.org JSON-LD block say the same for other tools. Every value comes from
+the TEI header (through ``cite.facts``); the tags that need an absolute URL
+(the canonical link, ``citation_public_url``, ``DC.identifier``, the JSON-LD
+``url``) are left out while the edition has no base URL.
+"""
+from __future__ import annotations
+
+import json
+
+from markupsafe import Markup
+
+from .cite import chicago_note, document_url, facts, passage_url, passages
+from .resolve import TEXT_PAGES, Links
+
+HOME = "index.html"
+
+
+def page_url(links: Links, path: str) -> str:
+    """The page's absolute URL; the home page is the base URL itself."""
+    return links.base_url if (path == HOME and links.base_url) else links.url(path)
+
+
+def meta_tags(links: Links) -> list[tuple[str, str]]:
+    """(name, content) of every <meta> tag, in a fixed order; empty values are left out."""
+    f = facts(links.edition)
+    tags = [("citation_title", f.title)]
+    tags += [("citation_editor", editor) for editor in f.editors]
+    tags += [
+        ("citation_book_title", f.book),
+        ("citation_series_title", f.series),
+        ("citation_volume", f.volume),
+        ("citation_publisher", f.publisher),
+        ("citation_publication_date", f.year),
+        ("citation_language", f.language),
+        ("citation_public_url", document_url(links)),
+        ("DC.title", f.title),
+    ]
+    tags += [("DC.contributor", editor) for editor in f.editors]
+    tags += [
+        ("DC.publisher", f.publisher),
+        ("DC.date", f.year),
+        ("DC.type", "Text"),
+        ("DC.format", "text/html"),
+        ("DC.language", f.language),
+        ("DC.identifier", document_url(links)),
+        ("DC.source", f.frus_url),
+        ("DC.relation.isPartOf", f"{f.series}, vol. {f.volume}, {f.book}"),
+        ("DC.rights", f.licence),
+    ]
+    return [(name, content) for name, content in tags if content]
+
+
+def json_ld(links: Links, path: str, title: str) -> dict:
+    """The page as schema.org data: a web page of the edition, about the FRUS document."""
+    f = facts(links.edition)
+    document = {
+        "@type": "Chapter",
+        "name": f.title,
+        "position": f.document,
+        "sameAs": f.frus_url,
+        "isPartOf": {
+            "@type": "Book",
+            "name": f.book,
+            "volumeNumber": f.volume,
+            "editor": [{"@type": "Person", "name": name} for name in f.editors],
+            "publisher": {"@type": "Organization", "name": f.publisher},
+            "datePublished": f.year,
+            "isPartOf": {"@type": "BookSeries", "name": f.series},
+        },
+    }
+    edition = {"@type": "CreativeWork", "name": f.edition_title, "version": f.version,
+               "dateModified": f.date, "license": f.licence, "inLanguage": f.language}
+    page = {"@context": "https://schema.org", "@type": "WebPage", "name": title,
+            "inLanguage": f.language, "isPartOf": edition, "about": document}
+    if links.base_url:
+        page["url"] = page_url(links, path)
+        edition["url"] = links.base_url
+    return page
+
+
+def head(links: Links, path: str, title: str) -> Markup:
+    """The <head> lines: canonical link, meta tags and JSON-LD, one per line."""
+    lines = []
+    if links.base_url:
+        lines.append(Markup('<link rel="canonical" href="{}">').format(page_url(links, path)))
+    lines += [Markup('<meta name="{}" content="{}">').format(name, content) for name, content in meta_tags(links)]
+    lines.append(Markup('<script type="application/ld+json">{}</script>').format(
+        _script_json(json_ld(links, path, title))))
+    return Markup("\n").join(lines)
+
+
+def passage_citations(links: Links, path: str) -> Markup:
+    """For the Cite links' copy to the clipboard: the Chicago note of the passages a page shows,
+    as one template with the slots ``{passage}`` and ``{url}`` and each passage's two values."""
+    shown = {p.anchor: p for p in passages(links)
+             if p.page == path or (p.page in TEXT_PAGES and path in TEXT_PAGES)}
+    if not shown:
+        return Markup("")
+    data = {
+        "template": chicago_note(facts(links.edition), "{url}", "{passage}").striptags(),
+        "passages": {anchor: {"passage": p.label, "url": passage_url(links, p)} for anchor, p in shown.items()},
+    }
+    return Markup('<script type="application/json" id="passage-citations">{}</script>').format(_script_json(data))
+
+
+def _script_json(data) -> Markup:
+    """JSON safe inside <script>: "<" escaped so no "</script>" can end it early."""
+    return Markup(json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c"))

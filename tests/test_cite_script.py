@@ -1,0 +1,84 @@
+"""The Cite links in a real browser: with JavaScript they copy, without it they open cite.html.
+
+Needs Chromium (``.ci/run`` installs it when it is missing). On a machine
+without it the tests are skipped, except in CI, where that is a failure.
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+
+import pytest
+
+from conftest import BASE_URL, page, visible_text
+
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def served(published_site):
+    """The published site over HTTP on a free local port (the clipboard wants a secure origin)."""
+    handler = functools.partial(_QuietHandler, directory=str(published_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing: .ci/run should have installed it")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+def test_with_javascript_a_cite_link_copies_the_passage_citation_and_says_so(browser, served, published_site):
+    context = browser.new_context()
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served)
+    tab = context.new_page()
+    errors = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.goto(f"{served}/text.html")
+    tab.click("#drv-3 a.cite-link")
+    tab.wait_for_function("document.querySelector('.cite-status').textContent !== ''")
+    expected = visible_text(page(published_site, "cite.html").get_element_by_id("drv-3").xpath(".//dd")[0])
+    assert tab.evaluate("navigator.clipboard.readText()") == expected
+    assert expected.endswith(f"paragraph drv-3, {BASE_URL}text.html#drv-3.")
+    assert tab.inner_text("[role=status]") == "Citation of drv-3 copied (Chicago note). See all styles."
+    assert tab.url == f"{served}/text.html" and errors == []
+    context.close()
+
+
+def test_when_the_clipboard_refuses_a_cite_link_opens_the_citations(browser, served):
+    context = browser.new_context()  # no clipboard permission: writing is refused
+    tab = context.new_page()
+    tab.goto(f"{served}/names.html")
+    tab.evaluate("() => { navigator.clipboard.writeText = () => Promise.reject(new Error('denied')); }")
+    tab.click("#person-haig a.cite-link")
+    tab.wait_for_url(f"{served}/cite.html#person-haig")
+    context.close()
+
+
+def test_without_javascript_a_cite_link_opens_the_citations_of_its_passage(browser, served):
+    context = browser.new_context(java_script_enabled=False)
+    tab = context.new_page()
+    tab.goto(f"{served}/diplomatic.html")
+    tab.click("#china-1 a.cite-link")
+    tab.wait_for_url(f"{served}/cite.html#china-1")
+    assert "paragraph china-1" in tab.inner_text("#china-1")
+    context.close()

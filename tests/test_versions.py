@@ -1,0 +1,75 @@
+"""The edition's version and date, its revision history, and the manifest for tools."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from lxml import html
+
+from build import build
+from conftest import SOURCE, mutate, page, visible_text
+
+PAGES = ["index.html", "text.html", "diplomatic.html", "names.html", "cite.html", "changes.html"]
+SECOND_CHANGE = ('<change when="2027-01-15" n="0.2.0" who="#editors">Second release: a corrected note.</change>\n'
+                 '      <change when="2026-11-28" n="0.1.0"')
+
+
+def test_every_page_shows_the_version_and_date_of_the_tei(site):
+    for name in PAGES:
+        footer = visible_text(page(site, name).xpath("//footer")[0])
+        assert footer.startswith("Version 0.1.0, November 28, 2026 (changes, how to cite)."), name
+
+
+def test_the_version_and_date_come_from_the_edition_statement(tmp_path):
+    source = mutate(tmp_path, '<edition n="0.1.0">Version 0.1.0, <date when="2026-11-28">November 28, 2026</date>',
+                    '<edition n="0.2.0">Version 0.2.0, <date when="2027-01-15">January 15, 2027</date>')
+    files = build(source, None, base_url="", lock=tmp_path / "none.json", locking=True)
+    footer = visible_text(html.fromstring(files["names.html"]).xpath("//footer")[0])
+    assert footer.startswith("Version 0.2.0, January 15, 2027")
+    assert json.loads(files["manifest.json"])["edition"]["version"] == "0.2.0"
+
+
+def test_the_changes_page_renders_the_revision_history(site):
+    doc = page(site, "changes.html")
+    [item] = doc.xpath("//ol[@class='revisions']/li")
+    assert item.get("id") == "version-0.1.0"
+    assert visible_text(item).startswith("November 28, 2026: version 0.1.0 First release: the whole document transcribed")
+    assert item.xpath(".//time/@datetime") == ["2026-11-28"]
+
+
+def test_the_changes_page_lists_every_change_newest_first(tmp_path):
+    source = mutate(tmp_path, '<change when="2026-11-28" n="0.1.0"', SECOND_CHANGE)
+    files = build(source, None, base_url="", lock=tmp_path / "none.json", locking=True)
+    items = html.fromstring(files["changes.html"]).xpath("//ol[@class='revisions']/li")
+    assert [li.get("id") for li in items] == ["version-0.2.0", "version-0.1.0"]
+    assert visible_text(items[0]) == "January 15, 2027: version 0.2.0 Second release: a corrected note."
+
+
+def test_the_manifest_lists_pages_anchors_version_and_the_tei_checksum(site):
+    data = json.loads((site / "manifest.json").read_text(encoding="utf-8"))
+    assert data["edition"] == {
+        "title": "Backchannel Message From Alexander Haig to William Hood, December 22, 1972",
+        "subtitle": "A digital edition of Foreign Relations of the United States, 1969–1976, Volume E–13, Document 171",
+        "version": "0.1.0", "date": "2026-11-28"}
+    assert data["tei"] == {"path": f"tei/{SOURCE.name}", "sha256": hashlib.sha256(SOURCE.read_bytes()).hexdigest()}
+    assert sorted(data["pages"]) == sorted(p.name for p in site.glob("*.html"))
+    for name, entry in data["pages"].items():
+        ids = sorted(set(page(site, name).xpath("//*[not(self::script)]/@id")))
+        assert entry["anchors"] == ids, name
+    assert data["pages"]["text.html"]["title"] == "Reading text"
+    assert "drv-3" in data["pages"]["cite.html"]["anchors"]
+    assert data["base-url"] == ""
+
+
+def test_the_manifest_gives_the_checksum_of_every_other_file(site):
+    data = json.loads((site / "manifest.json").read_text(encoding="utf-8"))
+    others = sorted(str(p.relative_to(site)) for p in site.rglob("*")
+                    if p.is_file() and p.suffix != ".html" and p.name != "manifest.json")
+    assert sorted(data["files"]) == others
+    for path, entry in data["files"].items():
+        assert entry["sha256"] == hashlib.sha256((site / path).read_bytes()).hexdigest(), path
+
+
+def test_the_manifest_is_written_with_sorted_keys_and_no_clock(site):
+    text = (site / "manifest.json").read_text(encoding="utf-8")
+    assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
