@@ -15,7 +15,7 @@ apt_install() {
 
 if [ ! -x /usr/bin/chromium ]; then
   echo "setup: installing Chromium"
-  apt_install chromium
+  apt_install chromium fonts-liberation  # fonts: without recommends, pages would render in tofu
 fi
 if ! command -v java >/dev/null; then
   echo "setup: installing Java (for the Nu HTML Checker)"
