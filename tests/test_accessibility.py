@@ -86,3 +86,17 @@ def test_notes_and_their_links_carry_dpub_aria_roles(name):
 
 def test_the_reading_text_has_notes_to_check():
     assert doc("text.html").xpath("//*[@role='doc-endnotes']//*[@role='doc-footnote']")
+
+
+@pytest.mark.parametrize("name", site_pages())
+def test_the_skip_link_is_the_first_tab_stop_shows_itself_and_moves_past_the_header(name, served, open_tab):
+    page = open_tab(viewport={"width": 375, "height": 667}).page
+    page.goto(served + name)
+    page.keyboard.press("Tab")
+    skip = page.evaluate("""() => { const e = document.activeElement, r = e.getBoundingClientRect();
+                                    return {cls: e.className, left: r.left, right: r.right}; }""")
+    assert skip["cls"] == "skip-link" and skip["left"] >= 0 and skip["right"] <= 375, "the skip link stays out of sight"
+    page.keyboard.press("Enter")
+    page.wait_for_url(served + name + "#main")
+    page.keyboard.press("Tab")
+    assert page.evaluate("!!document.activeElement.closest('main, main ~ *')"), "Tab after the skip link goes back into the header"
