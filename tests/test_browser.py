@@ -97,7 +97,8 @@ def test_every_link_of_the_navigation_opens_its_page_and_marks_it_current(name, 
 def test_every_link_is_reached_by_tab_in_order_and_shows_its_focus(name, served, open_tab):
     page = open_tab(viewport={"width": 375, "height": 667}).page
     page.goto(served + name)
-    count = page.evaluate("""() => { const all = [...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])')];
+    count = page.evaluate("""() => { const all = [...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])')]
+                                         .filter(e => e.checkVisibility({visibilityProperty: true}));
                                      all.forEach((e, i) => e.dataset.tabIndexCheck = i); return all.length; }""")
     reached = []
     for _ in range(count + 2):
