@@ -19,6 +19,9 @@ TEI_ALL = ROOT.parent / "shared" / "schemas" / "tei_all.rng"
 
 sys.path.insert(0, str(ROOT))
 
+# The local server, the browser and the checkers, for the tests that need them.
+pytest_plugins = ("browsing",)
+
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> Path:

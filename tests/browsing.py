@@ -1,0 +1,203 @@
+"""What the browser and checker tests share: the site's pages, the tools, a local
+server and one Chromium for the whole session.
+
+Loaded by ``pytest_plugins`` in conftest.py. Every check runs over every HTML
+page the build writes (``site_pages``), so a page added to ``PAGES`` is checked
+without touching a test. A missing tool skips its tests with a message saying how
+to install it, except in CI (``CI`` set), where it fails them: CI must never pass
+by skipping the browser.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import threading
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from conftest import ROOT, SOURCE
+
+SETUP = "bash tests/setup.sh"
+NODE_MODULES = ROOT / "node_modules"
+VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
+AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "test-artifacts"
+
+# Headless Chromium as root, with nothing of its own reaching the network.
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+LOCAL_HOST = "127.0.0.1"
+
+
+# --- the pages -------------------------------------------------------------------------
+
+@functools.cache
+def site_files() -> dict[str, bytes]:
+    """The site as the build renders it (in memory), to parametrize tests by page."""
+    from build import build
+
+    return build(SOURCE, None)
+
+
+def site_pages() -> list[str]:
+    return sorted(path for path in site_files() if path.endswith(".html"))
+
+
+def pages_having(xpath: str) -> list[str]:
+    """The pages on which ``xpath`` finds something."""
+    from lxml import html
+
+    return [path for path in site_pages() if html.fromstring(site_files()[path]).xpath(xpath)]
+
+
+# --- the tools -------------------------------------------------------------------------
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
+def missing(what: str) -> None:
+    """A tool is missing: fail in CI, skip elsewhere, saying how to get it."""
+    message = f"{what} is missing; install it with `{SETUP}`"
+    if in_ci():
+        pytest.fail(f"CI: {message}", pytrace=False)
+    pytest.skip(message)
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or next(
+        (p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).is_file()), None)
+
+
+@pytest.fixture(scope="session")
+def java_vnu() -> list[str]:
+    """The command that runs the Nu HTML Checker."""
+    java = shutil.which("java")
+    if java is None:
+        missing("Java (for the Nu HTML Checker)")
+    if not VNU_JAR.is_file():
+        missing(f"the Nu HTML Checker ({VNU_JAR.relative_to(ROOT)}, npm vnu-jar)")
+    return [java, "-jar", str(VNU_JAR)]
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    if not AXE_JS.is_file():
+        missing(f"axe-core ({AXE_JS.relative_to(ROOT)}, npm axe-core)")
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+# --- a local server --------------------------------------------------------------------
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class names it so
+        pass
+
+
+@pytest.fixture(scope="session")
+def serve():
+    """Serve a directory on 127.0.0.1 at a free port; returns its base URL."""
+    servers = []
+
+    def start(directory: Path) -> str:
+        handler = functools.partial(_QuietHandler, directory=str(directory))
+        server = ThreadingHTTPServer((LOCAL_HOST, 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://{LOCAL_HOST}:{server.server_address[1]}/"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def served(site, serve) -> str:
+    """The base URL of the test site served on 127.0.0.1."""
+    return serve(site)
+
+
+# --- one browser -----------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("Playwright (pip package playwright)")
+    executable = chromium_path()
+    if executable is None:
+        missing("Chromium (Debian package chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Visit:
+    """A browser tab and what it saw: errors, and requests that left 127.0.0.1."""
+    page: object
+    errors: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+    responses: list[object] = field(default_factory=list)
+
+
+def is_local(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("file", "data", "about", "blob") or parts.hostname == LOCAL_HOST
+
+
+@pytest.fixture
+def open_tab(browser):
+    """A fresh tab in its own context; requests to anywhere but 127.0.0.1 are
+    recorded and stopped before they leave the machine."""
+    contexts = []
+
+    def open_(**options) -> Visit:
+        context = browser.new_context(service_workers="block", **options)
+        contexts.append(context)
+        page = context.new_page()
+        visit = Visit(page)
+
+        def guard(route):
+            if is_local(route.request.url):
+                route.continue_()
+            else:
+                visit.outside.append(route.request.url)
+                route.abort("blockedbyclient")
+
+        context.route("**/*", guard)
+        page.on("console", lambda m: visit.errors.append(f"console {m.type}: {m.text}")
+                if m.type == "error" else None)
+        page.on("pageerror", lambda e: visit.errors.append(f"uncaught: {e}"))
+        page.on("response", lambda r: visit.responses.append(r))
+        page.on("requestfailed", lambda r: visit.errors.append(f"failed: {r.url} {r.failure}")
+                if is_local(r.url) else None)
+        return visit
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def in_viewport(page, element_id: str) -> bool:
+    """Whether the element with this id is scrolled into the window, at least in part."""
+    return page.evaluate(
+        """id => { const r = document.getElementById(id).getBoundingClientRect();
+                   return r.bottom > 0 && r.top < window.innerHeight && r.height > 0; }""", element_id)
+
+
+def artifacts(*parts: str) -> Path:
+    """A folder under the git-ignored test-artifacts/, for a person to look at."""
+    folder = ARTIFACTS.joinpath(*parts)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

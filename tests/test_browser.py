@@ -1,0 +1,164 @@
+"""The served site in Chromium, as a reader uses it: notes both ways, permalinks,
+navigation, name links by mouse and keyboard, no errors, nothing from elsewhere."""
+from __future__ import annotations
+
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+from browsing import in_viewport, pages_having, site_pages
+
+NOTEREF = "//a[@role='doc-noteref']"
+VIEWS = pages_having("//article[contains(concat(' ', @class, ' '), ' document ')]")
+ALL_PERMALINKS = "a.permalink"
+
+
+def _land(page, url: str) -> str:
+    """Open ``url`` afresh and return the id its fragment lands on."""
+    page.goto("about:blank")
+    page.goto(url)
+    return urlsplit(page.url).fragment
+
+
+def _is_target_in_view(page, anchor: str) -> bool:
+    return page.evaluate("id => document.getElementById(id)?.matches(':target') ?? false", anchor) \
+        and in_viewport(page, anchor)
+
+
+def test_the_checks_cover_every_page_of_the_built_site(site):
+    built = sorted(str(p.relative_to(site)) for p in site.rglob("*.html"))
+    assert built and "index.html" in built
+    assert site_pages() == built
+
+
+def test_the_pages_with_the_document_have_note_references():
+    assert VIEWS and pages_having(NOTEREF)
+
+
+@pytest.mark.parametrize("name", pages_having(NOTEREF))
+def test_a_note_reference_leads_to_its_note_and_the_note_back_to_it(name, served, open_tab):
+    page = open_tab().page
+    page.goto(served + name)
+    references = page.eval_on_selector_all("a[role=doc-noteref]", "links => links.map(a => [a.id, a.getAttribute('href')])")
+    for ref_id, href in references:
+        page.goto(served + name)
+        page.click(f"#{ref_id}")
+        page.wait_for_url(urljoin(served + name, href))
+        note = urlsplit(page.url).fragment
+        assert _is_target_in_view(page, note), f"{ref_id} -> #{note} is not shown"
+        back = page.locator(f"[id='{note}'] [role=doc-backlink]")
+        assert back.count() == 1, f"note {note} has {back.count()} back-links"
+        back.click()
+        page.wait_for_url(lambda url: urlsplit(url).fragment == ref_id)
+        assert _is_target_in_view(page, ref_id), f"the back-link of {note} does not show {ref_id}"
+
+
+@pytest.mark.parametrize("name", site_pages())
+def test_every_permalink_on_a_page_opens_the_page_at_its_passage(name, served, open_tab):
+    page = open_tab(viewport={"width": 375, "height": 667}).page
+    page.goto(served + name)
+    anchors = page.eval_on_selector_all(ALL_PERMALINKS, "links => links.map(a => a.hash.slice(1))")
+    for anchor in anchors:
+        assert _land(page, f"{served}{name}#{anchor}") == anchor
+        assert _is_target_in_view(page, anchor), f"{name}#{anchor} does not show its passage"
+
+
+@pytest.mark.parametrize("name", VIEWS)
+def test_the_anchor_of_every_passage_in_any_view_lands_on_it_in_this_view(name, served, open_tab):
+    page = open_tab().page
+    anchors: set[str] = set()
+    for view in VIEWS:
+        page.goto(served + view)
+        anchors |= set(page.eval_on_selector_all(f"article.document {ALL_PERMALINKS}, [role=doc-endnotes] {ALL_PERMALINKS}",
+                                                 "links => links.map(a => a.hash.slice(1))"))
+    assert anchors
+    for anchor in sorted(anchors):
+        _land(page, f"{served}{name}#{anchor}")
+        assert _is_target_in_view(page, anchor), f"{name}#{anchor} does not land on its passage"
+
+
+@pytest.mark.parametrize("name", site_pages())
+def test_every_link_of_the_navigation_opens_its_page_and_marks_it_current(name, served, open_tab):
+    page = open_tab().page
+    page.goto(served + name)
+    links = page.eval_on_selector_all("nav a", "links => links.map(a => a.getAttribute('href'))")
+    assert links
+    for href in links:
+        page.goto(served + name)
+        with page.expect_navigation() as navigation:
+            page.click(f"nav a[href='{href}']")
+        assert navigation.value.status == 200, href
+        if href.endswith(".html"):
+            current = page.eval_on_selector_all("nav a[aria-current=page]", "links => links.map(a => a.getAttribute('href'))")
+            assert current == [href], f"from {name}, {href} marks {current} as current"
+
+
+@pytest.mark.parametrize("name", site_pages())
+def test_every_link_is_reached_by_tab_in_order_and_shows_its_focus(name, served, open_tab):
+    page = open_tab(viewport={"width": 375, "height": 667}).page
+    page.goto(served + name)
+    count = page.evaluate("""() => { const all = [...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])')]
+                                         .filter(e => e.checkVisibility({visibilityProperty: true}));
+                                     all.forEach((e, i) => e.dataset.tabIndexCheck = i); return all.length; }""")
+    reached = []
+    for _ in range(count + 2):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("""() => { const e = document.activeElement;
+            if (!e || e === document.body) return null;
+            const s = getComputedStyle(e), r = e.getBoundingClientRect();
+            return {i: Number(e.dataset.tabIndexCheck), label: e.textContent.trim().slice(0, 40),
+                    outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2,
+                    inView: r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth}; }""")
+        if focused is None or (reached and focused["i"] == reached[0]["i"]):
+            break
+        assert focused["outline"], f"{name}: no visible focus on {focused['label']!r}"
+        assert focused["inView"], f"{name}: {focused['label']!r} is focused out of sight"
+        reached.append(focused)
+    assert [f["i"] for f in reached] == list(range(count)), f"{name}: Tab does not reach every link in order"
+
+
+NAME_LINKS = "//a[contains(concat(' ', @class, ' '), ' name ')]"
+
+
+def test_some_page_links_names_to_their_entries():
+    assert pages_having(NAME_LINKS)
+
+
+@pytest.mark.parametrize("how", ["mouse", "keyboard"])
+@pytest.mark.parametrize("name", pages_having(NAME_LINKS))
+def test_a_name_link_opens_the_entry_of_its_name_by_mouse_and_by_keyboard(name, how, served, open_tab):
+    page = open_tab().page
+    page.goto(served + name)
+    hrefs = page.eval_on_selector_all("a.name", "links => links.map(a => a.getAttribute('href'))")
+    first_for_each_entry = {href: index for index, href in reversed(list(enumerate(hrefs)))}
+    for href, index in sorted(first_for_each_entry.items(), key=lambda item: item[1]):
+        page.goto(served + name)
+        link = page.locator("a.name").nth(index)
+        if how == "mouse":
+            link.click()
+        else:
+            link.focus()
+            page.keyboard.press("Enter")
+        page.wait_for_url(urljoin(served + name, href))
+        entry = urlsplit(page.url).fragment
+        assert _is_target_in_view(page, entry), f"{how}: {href} from {name} does not show its entry"
+
+
+@pytest.mark.parametrize("name", site_pages())
+def test_a_page_loads_with_no_console_error_and_nothing_from_elsewhere(name, served, open_tab):
+    visit = open_tab()
+    response = visit.page.goto(served + name)
+    visit.page.wait_for_load_state("networkidle")
+    assert response.status == 200
+    assert visit.errors == []
+    assert visit.outside == []
+    assert all(urlsplit(r.url).hostname == "127.0.0.1" for r in visit.responses)
+
+
+def test_a_request_to_another_host_is_caught_and_never_sent(tmp_path, serve, open_tab):
+    (tmp_path / "page.html").write_text(
+        '<!DOCTYPE html><html lang="en"><title>t</title><link rel="stylesheet" href="https://example.org/s.css">',
+        encoding="utf-8")
+    visit = open_tab()
+    visit.page.goto(serve(tmp_path) + "page.html")
+    assert visit.outside == ["https://example.org/s.css"]

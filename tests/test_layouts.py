@@ -1,0 +1,93 @@
+"""Every page at phone, tablet and desktop widths, in light and dark colours and in
+print: screenshots for a person to look at, and what can be asserted of them."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from browsing import ARTIFACTS, artifacts, site_pages
+
+WIDTHS = (375, 768, 1280)
+MODES = ("light", "dark", "print")
+SCREENSHOTS = "screenshots"
+
+# What only a screen needs: navigation and the machinery of pop-ups and copy buttons.
+SCREEN_ONLY = "nav, .skip-link, .permalink, button, dialog, [popover], [role=tooltip]"
+# What a printed page must show: the text, its notes and citations.
+PRINTED = "main, [role=doc-footnote], [role=doc-noteref], cite, .citation"
+
+SMALLEST_TEXT_PX = 14    # no paragraph set smaller than this
+LONGEST_LINE_EM = 45     # about 90 characters: beyond this lines are hard to follow
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fresh_screenshots():
+    """Old screenshots go, so that what is there is this run's, of this site's pages."""
+    shutil.rmtree(ARTIFACTS / SCREENSHOTS, ignore_errors=True)
+    shutil.rmtree(ARTIFACTS / "print", ignore_errors=True)
+
+
+def open_in(open_tab, served: str, name: str, width: int, mode: str):
+    page = open_tab(viewport={"width": width, "height": 800},
+                    color_scheme="dark" if mode == "dark" else "light").page
+    if mode == "print":
+        page.emulate_media(media="print")
+    page.goto(served + name)
+    return page
+
+
+def file_name(name: str) -> str:
+    return name.removesuffix(".html").replace("/", "_")
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", site_pages())
+def test_a_screenshot_of_the_page_is_taken_and_its_text_is_readable(name, width, mode, served, open_tab):
+    page = open_in(open_tab, served, name, width, mode)
+    shot = artifacts(SCREENSHOTS) / f"{file_name(name)}-{width}-{mode}.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 0
+    sizes = page.eval_on_selector_all("main p", """ps => ps.filter(p => p.checkVisibility()).map(p => {
+        const s = getComputedStyle(p);
+        return [p.textContent.trim().slice(0, 30), parseFloat(s.fontSize), p.clientWidth / parseFloat(s.fontSize)]; })""")
+    assert sizes
+    assert [text for text, px, _ in sizes if px < SMALLEST_TEXT_PX] == [], "text set too small"
+    if mode != "print":  # a printed line is as long as the paper is wide, not the window
+        assert [text for text, _, em in sizes if em > LONGEST_LINE_EM] == [], "lines too long"
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+@pytest.mark.parametrize("name", site_pages())
+def test_at_375_px_the_page_never_scrolls_sideways(name, mode, served, open_tab):
+    page = open_in(open_tab, served, name, 375, mode)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    wider = page.evaluate("""() => [...document.body.querySelectorAll('*')]
+        .filter(e => e.getBoundingClientRect().right > innerWidth + 0.5 && e.checkVisibility())
+        .filter(e => !e.closest('.visually-hidden, .skip-link'))
+        .map(e => e.tagName + (e.id ? '#' + e.id : '') + ' ' + e.textContent.trim().slice(0, 30))""")
+    assert wider == []
+
+
+@pytest.mark.parametrize("name", site_pages())
+def test_printing_hides_the_screen_machinery_and_shows_the_text_and_notes(name, served, open_tab):
+    page = open_in(open_tab, served, name, 768, "print")
+    shown = page.eval_on_selector_all(SCREEN_ONLY, "all => all.filter(e => e.checkVisibility()).map(e => e.outerHTML.slice(0, 80))")
+    assert shown == []
+    printed = page.eval_on_selector_all(PRINTED, "all => all.map(e => [e.outerHTML.slice(0, 60), e.checkVisibility()])")
+    assert printed and [html for html, visible in printed if not visible] == []
+    page.pdf(path=str(artifacts("print") / f"{file_name(name)}.pdf"), format="A4")
+
+
+def test_printing_the_reading_text_shows_every_note_in_full(served, open_tab, site):
+    from lxml import html
+
+    from conftest import visible_text
+
+    page = open_in(open_tab, served, "text.html", 768, "print")
+    notes = html.fromstring((site / "text.html").read_bytes()).xpath("//*[@role='doc-footnote']")
+    assert notes
+    for note in notes:
+        printed = " ".join(page.inner_text(f"[id='{note.get('id')}']").split())
+        assert printed == visible_text(note)
