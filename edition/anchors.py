@@ -35,9 +35,10 @@ class Lock:
 
 
 def published_anchors(files: dict[str, bytes]) -> dict[str, list[str]]:
-    """page -> its ids, sorted, for every HTML page of the site (a script's id is no place to land)."""
+    """page -> its ids, sorted, for every HTML page of the site (a script's id, or a drawing's
+    internal defs, are no place to land)."""
     return {
-        path: sorted(set(html.fromstring(data).xpath("//*[not(self::script)]/@id")))
+        path: sorted(set(html.fromstring(data).xpath("//*[not(self::script)][not(ancestor::defs)]/@id")))
         for path, data in sorted(files.items()) if path.endswith(".html")
     }
 

@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from .load import NS, XML_NS
 from .model import XML_ID, Edition
-from .resolve import CHRONOLOGY_PAGE, NAMES_PAGE, TEXT_PAGES, Links
+from .resolve import TEXT_PAGES, Links
 
 CITE_PAGE = "cite.html"
 DOWNLOADS_DIR = "downloads"
@@ -183,7 +183,7 @@ def passage_styles(f: Facts, passage: Passage, url: str) -> list[Style]:
 # --- the passages ---------------------------------------------------------------------------
 
 def passages(links: Links) -> list[Passage]:
-    """Every anchor that carries a permalink, in reading order: the text's blocks, the names, the events."""
+    """Every passage of the text that carries a Cite link, in reading order."""
     found = []
     for element in links.edition.citable:
         anchor = element.get(XML_ID)
@@ -195,10 +195,6 @@ def passages(links: Links) -> list[Passage]:
         else:
             label = kind if anchor == kind else f"{kind} {anchor}"
         found.append(Passage(anchor, TEXT_PAGES[0], label, _opening(element)))
-    for entry in links.edition.entries.values():
-        found.append(Passage(entry.id, NAMES_PAGE, f"entry {entry.id}", entry.name))
-    for event in links.edition.events:
-        found.append(Passage(event.id, CHRONOLOGY_PAGE, f"event {event.id}", " ".join(event.label.itertext())))
     return found
 
 

@@ -15,7 +15,7 @@ import json
 from markupsafe import Markup
 
 from .cite import chicago_note, document_url, facts, passage_url, passages
-from .resolve import TEXT_PAGES, Links
+from .resolve import Links
 
 HOME = "index.html"
 
@@ -97,8 +97,7 @@ def head(links: Links, path: str, title: str) -> Markup:
 def passage_citations(links: Links, path: str) -> Markup:
     """For the Cite links' copy to the clipboard: the Chicago note of the passages a page shows,
     as one template with the slots ``{passage}`` and ``{url}`` and each passage's two values."""
-    shown = {p.anchor: p for p in passages(links)
-             if p.page == path or (p.page in TEXT_PAGES and path in TEXT_PAGES)}
+    shown = {p.anchor: p for p in passages(links) if p.anchor in links.on_page.get(path, ())}
     if not shown:
         return Markup("")
     data = {

@@ -99,7 +99,20 @@ def composite(links: Links, path: str) -> dict:
         "explanation": quote.inline(join.find("tei:desc", NS)).strip(),
         "notes": [(note.number, links.href("#" + note.id, path)) for note in notes if note.type == "editorial"],
         "parts": [Renderer(links, path).render(div) for div in divisions],
+        "notes_section": _notes_within(links, path, divisions),
     }
+
+
+def _notes_within(links: Links, path: str, divisions: list[etree._Element]) -> Markup:
+    """The notes referenced in some divisions, for a page that shows them apart from the text."""
+    r = Renderer(links, path)
+    refs = [p for d in divisions for p in d.iterfind(".//tei:ptr[@type='noteAnchor']", NS)]
+    notes = [links.note_of_ref[p.get(XML_ID)] for p in refs]
+    if not notes:
+        return Markup("")
+    heading = "Editorial notes" if all(n.type == "editorial" for n in notes) else "Notes"
+    return Markup('<section class="notes" role="doc-endnotes" aria-label="{0}"><h2>{0}</h2>\n{1}</section>').format(
+        heading, Markup("\n").join(r.render(n.element) for n in notes))
 
 
 def _blocks(division: etree._Element) -> list[etree._Element]:
@@ -118,7 +131,7 @@ def compare(links: Links, path: str) -> dict:
         rows.append({"left": first.render(block) if shared else None,
                      "right": (again if shared else first).render(block)})
     rows += [{"left": first.render(b), "right": None} for b in to_drv if b not in to_china]
-    return {"rows": rows}
+    return {"rows": rows, "notes_section": _notes_within(links, path, divisions)}
 
 
 def notes(links: Links, path: str) -> dict:
@@ -166,9 +179,9 @@ def chronology(links: Links, path: str) -> dict:
     } for c in edition.channels]
     return {
         "events": events,
-        "timeline": timeline(edition.events, {e.id: "#" + e.id for e in edition.events}),
+        "timeline": timeline(edition.events, {e.id: "#" + e.id for e in edition.events}, "timeline-caption"),
         "messages": messages,
-        "channels": channels(edition.channels, lanes, {c.id: "#" + c.id for c in edition.channels}),
+        "channels": channels(edition.channels, lanes, {c.id: "#" + c.id for c in edition.channels}, "channels-caption"),
     }
 def cite_page(links: Links, path: str) -> dict:
     """The document in every style, its downloads, and each passage's ready citations."""

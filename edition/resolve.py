@@ -85,6 +85,9 @@ def resolve(edition: Edition, base_url: str = "") -> Links:
     standoff = root.find("tei:standOff", NS)
     chronology_ids = _ids(standoff.iterfind("tei:listEvent", NS)) | _ids(standoff.iterfind("tei:listRelation", NS))
     joined = _ids(d for divs in parts.values() for d in divs)
+    # The pages that show joined divisions show the notes referenced in them too.
+    joined |= {ptr.get("target")[1:] for divs in parts.values() for d in divs
+               for ptr in d.iterfind(".//tei:ptr[@type='noteAnchor']", NS)}
     on_page = {
         TEXT_PAGES[0]: text_ids,
         TEXT_PAGES[1]: text_ids - annotation_ids,

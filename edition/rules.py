@@ -66,11 +66,15 @@ def tag(name: str, content: Markup | str = "", **attrs: str | None) -> Markup:
     return Markup("<{0}{1}>{2}</{0}>").format(Markup(name), Markup(rendered), content)
 
 
-def permalink(anchor: str) -> Markup:
-    """The ¶ link to a passage's anchor, and its Cite link to the passage's citations."""
-    return Markup(
+def permalink(anchor: str, cite: bool = True) -> Markup:
+    """The ¶ link to a passage's anchor and, for a passage of the text, its Cite link."""
+    link = Markup(
         '<a class="permalink" href="#{0}" title="Permanent link: #{0}">¶'
         '<span class="visually-hidden"> Permanent link to this passage: {0}</span></a>'
+    ).format(anchor)
+    if not cite:  # entries of the apparatus (names, events) have an anchor, not a citation
+        return link
+    return link + Markup(
         '<a class="permalink cite-link" href="cite.html#{0}" title="Cite this passage: #{0}">Cite'
         '<span class="visually-hidden"> this passage: {0}</span></a>'
     ).format(anchor)
@@ -159,8 +163,12 @@ def note_reference(r: Renderer, el) -> Markup:
     if editorial and not r.reading:
         return Markup("")
     label = f"Editorial note {note.number}" if editorial else f"Note {note.number}"
-    link = tag("a", note.number, id=anchor_of(r, el), href=r.href(el.get("target")),
-               class_="noteref editorial" if editorial else "noteref", role="doc-noteref", aria_label=label)
+    anchor = anchor_of(r, el)
+    # A passage shown a second time links to its note too, but only the first is the
+    # note's reference, the one its back-link returns to.
+    link = tag("a", note.number, id=anchor, href=r.href(el.get("target")),
+               class_="noteref editorial" if editorial else "noteref",
+               role="doc-noteref" if anchor else None, aria_label=label)
     return tag("sup", link)
 
 

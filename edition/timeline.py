@@ -2,8 +2,8 @@
 
 ``timeline`` places the events on a line of days; ``channels`` draws who sent
 what to whom between Washington, Paris and New York. Both are figures with a
-text equivalent on the same page, so the SVG is hidden from screen readers
-except for its title.
+text equivalent on the same page: each drawing is a group labelled by its
+visible caption, whose links carry the names of what they link to.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def _short(day: dt.date) -> str:
     return f"{day:%b} {day.day}"
 
 
-def timeline(events: list[Event], hrefs: dict[str, str], width: int = 720) -> Markup:
+def timeline(events: list[Event], hrefs: dict[str, str], label_id: str, width: int = 720) -> Markup:
     """Events on a line from the first of the first month to the last day shown."""
     first = min(_day(e.start) for e in events).replace(day=1)
     last = max(_day(e.end) for e in events) + DAY
@@ -54,24 +54,23 @@ def timeline(events: list[Event], hrefs: dict[str, str], width: int = 720) -> Ma
         mark = (f'<rect class="span" x="{start}" y="{axis - 3}" width="{max(end - start, 2)}" height="6"/>'
                 if end > start else "")
         shape = "proposed" if event.proposed else "event"
+        name = f"Event {number}: {' '.join(event.label.itertext())}, {_short(_day(event.start))}"
         parts.append(
-            f'<a href="{escape(hrefs[event.id])}">{mark}'
+            f'<a href="{escape(hrefs[event.id])}" aria-label="{escape(name)}">{mark}'
             f'<line class="stem" x1="{start}" y1="{axis}" x2="{start}" y2="{y - 6}"/>'
             f'<circle class="{shape}" cx="{start}" cy="{axis}" r="4"/>'
             f'<text class="event-number" x="{start}" y="{y + 5}">{number}</text></a>')
     height = axis + 30 + 20 * len(rows)
     return Markup(
         f'<svg class="timeline" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="img" aria-labelledby="timeline-title">'
-        f'<title id="timeline-title">Timeline of the events below, {escape(_short(first))}, {first.year} to '
-        f'{escape(_short(last - DAY))}, {last.year}; each number is the event of that number in the list.</title>'
-        + "".join(parts) + "</svg>")
+        f'role="group" aria-labelledby="{label_id}">' + "".join(parts) + "</svg>")
 
 
 LANES = ("place-paris", "place-washington", "place-new-york")
 
 
-def channels(messages: list[Channel], names: dict[str, str], hrefs: dict[str, str], width: int = 720) -> Markup:
+def channels(messages: list[Channel], names: dict[str, str], hrefs: dict[str, str], label_id: str,
+             width: int = 720) -> Markup:
     """One row a message, an arrow from the sender's lane to the receiver's, dated and linked."""
     lane_x = {lane: round(width * (2 * i + 1) / (2 * len(LANES))) for i, lane in enumerate(LANES)}
     top, row = 56, 34
@@ -89,17 +88,15 @@ def channels(messages: list[Channel], names: dict[str, str], hrefs: dict[str, st
         inset = 6 if x2 > x1 else -6
         label_x = (x1 + x2) / 2
         day = _day(message.when)
+        shown = f"{_short(day)}: {document_label(message.source)}"
+        name = f"{shown}, {names[message.sender]} to {names[message.receiver]}"  # begins with what is shown
         parts.append(
-            f'<a href="{escape(hrefs[message.id])}">'
+            f'<a href="{escape(hrefs[message.id])}" aria-label="{escape(name)}">'
             f'<line class="message" x1="{x1 + inset}" y1="{y}" x2="{x2 - inset}" y2="{y}" marker-end="url(#arrow)"/>'
-            f'<text class="message-label" x="{label_x}" y="{y - 6}">{escape(_short(day))}: '
-            f'{escape(document_label(message.source))}</text></a>')
+            f'<text class="message-label" x="{label_x}" y="{y - 6}">{escape(shown)}</text></a>')
     return Markup(
         f'<svg class="channels" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="img" aria-labelledby="channels-title">'
-        f'<title id="channels-title">Messages between Paris, Washington and New York, '
-        f'{escape(_short(_day(messages[0].when)))} to {escape(_short(_day(messages[-1].when)))}, 1972, '
-        f'as listed in the table below.</title>' + "".join(parts) + "</svg>")
+        f'role="group" aria-labelledby="{label_id}">' + "".join(parts) + "</svg>")
 
 
 def document_label(url: str) -> str:

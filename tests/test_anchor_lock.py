@@ -107,14 +107,14 @@ def test_a_move_recorded_for_an_anchor_still_on_the_page_fails(tmp_path):
 
 def test_a_page_that_is_no_longer_built_fails_naming_it(tmp_path):
     data = json.loads(LOCK.read_text(encoding="utf-8"))
-    data["pages"]["chronology.html"] = ["main"]
+    data["pages"]["timeline.html"] = ["main"]
     lock = tmp_path / "anchors.lock.json"
     lock.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
     with pytest.raises(BuildFailed) as failure:
         build(SOURCE, None, base_url="", lock=lock)
     [problem] = failure.value.diagnostics
-    assert problem.message == "the published page chronology.html is no longer built"
-    assert lock.read_text(encoding="utf-8").splitlines()[problem.line - 1].strip().startswith('"chronology.html"')
+    assert problem.message == "the published page timeline.html is no longer built"
+    assert lock.read_text(encoding="utf-8").splitlines()[problem.line - 1].strip().startswith('"timeline.html"')
 
 
 def test_new_anchors_build_but_are_not_locked_until_the_editor_locks_them(tmp_path):
@@ -149,7 +149,7 @@ def test_the_lock_anchors_option_creates_a_missing_lock_from_the_site(tmp_path):
     result = subprocess.run([sys.executable, str(project / "build.py"), "--check", "--lock-anchors"],
                             capture_output=True, text=True, cwd=project, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert re.search(r"^Locked \d+ new anchors in source/anchors.lock.json: changes.html#main, ", result.stdout, re.M)
+    assert re.search(r"^Locked \d+ new anchors in source/anchors.lock.json: about.html#main, ", result.stdout, re.M)
     assert (project / "source" / "anchors.lock.json").read_text(encoding="utf-8") == LOCK.read_text(encoding="utf-8")
 
 

@@ -9,7 +9,12 @@ import pytest
 from browsing import in_viewport, pages_having, site_pages
 
 NOTEREF = "//a[@role='doc-noteref']"
+#: Every page that shows the document or part of it; the full views show all of it, under the
+#: article that carries the document's id; the diplomatic view shows the source's passages alone.
 VIEWS = pages_having("//article[contains(concat(' ', @class, ' '), ' document ')]")
+FULL_VIEWS = pages_having("//article[@id='document']")
+SOURCE_ALONE, = pages_having("//article[@id='document'][contains(concat(' ', @class, ' '), ' diplomatic ')]")
+READING, = pages_having("//article[@id='document'][contains(concat(' ', @class, ' '), ' reading ')]")
 ALL_PERMALINKS = "a.permalink"
 
 
@@ -63,18 +68,30 @@ def test_every_permalink_on_a_page_opens_the_page_at_its_passage(name, served, o
         assert _is_target_in_view(page, anchor), f"{name}#{anchor} does not show its passage"
 
 
-@pytest.mark.parametrize("name", VIEWS)
-def test_the_anchor_of_every_passage_in_any_view_lands_on_it_in_this_view(name, served, open_tab):
+def _passage_anchors(page, url: str) -> set[str]:
+    page.goto(url)
+    return set(page.eval_on_selector_all(f"article.document {ALL_PERMALINKS}, [role=doc-endnotes] {ALL_PERMALINKS}",
+                                         "links => links.map(a => a.hash.slice(1))"))
+
+
+@pytest.mark.parametrize("name", FULL_VIEWS)
+def test_every_passage_of_the_source_lands_on_it_in_every_full_view(name, served, open_tab):
     page = open_tab().page
-    anchors: set[str] = set()
-    for view in VIEWS:
-        page.goto(served + view)
-        anchors |= set(page.eval_on_selector_all(f"article.document {ALL_PERMALINKS}, [role=doc-endnotes] {ALL_PERMALINKS}",
-                                                 "links => links.map(a => a.hash.slice(1))"))
+    anchors = _passage_anchors(page, served + SOURCE_ALONE)  # the diplomatic view: the source's passages only
     assert anchors
     for anchor in sorted(anchors):
         _land(page, f"{served}{name}#{anchor}")
         assert _is_target_in_view(page, anchor), f"{name}#{anchor} does not land on its passage"
+
+
+@pytest.mark.parametrize("name", VIEWS)
+def test_every_passage_of_a_view_lands_on_it_in_the_reading_text_too(name, served, open_tab):
+    page = open_tab().page
+    anchors = _passage_anchors(page, served + name)
+    assert anchors
+    for anchor in sorted(anchors):
+        _land(page, f"{served}{READING}#{anchor}")
+        assert _is_target_in_view(page, anchor), f"{READING}#{anchor} does not land on its passage"
 
 
 @pytest.mark.parametrize("name", site_pages())

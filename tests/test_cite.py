@@ -28,7 +28,7 @@ def citation_texts(site, anchor: str) -> dict[str, str]:
 
 # --- a passage ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("view", ["text.html", "diplomatic.html", "names.html"])
+@pytest.mark.parametrize("view", ["text.html", "diplomatic.html", "notes.html", "composite.html"])
 def test_every_permalink_is_followed_by_a_cite_link_to_that_passage_on_the_cite_page(site, view):
     cite_ids = set(page(site, "cite.html").xpath("//@id"))
     permalinks = page(site, view).xpath("//a[@class='permalink']")
@@ -41,9 +41,9 @@ def test_every_permalink_is_followed_by_a_cite_link_to_that_passage_on_the_cite_
         assert anchor in cite_ids
 
 
-def test_the_cite_page_has_every_citable_block_and_every_name_entry():
+def test_the_cite_page_has_every_citable_block_of_the_text():
     edition = build_model(load_tei(SOURCE))
-    anchors = [e.get(XML_ID) for e in edition.citable] + list(edition.entries)
+    anchors = [e.get(XML_ID) for e in edition.citable]
     files = build(SOURCE, None, base_url="")
     from lxml import html
     doc = html.fromstring(files["cite.html"])
@@ -68,9 +68,10 @@ def test_a_paragraph_is_cited_in_chicago_mla_and_apa(published_site):
                                   f"{BASE_URL}text.html#china-1")
 
 
-def test_a_name_entry_is_cited_at_its_place_in_the_names(published_site):
-    assert citation_texts(published_site, "person-haig")["Chicago, note"].endswith(
-        f"entry person-haig, {BASE_URL}names.html#person-haig.")
+@pytest.mark.parametrize("view", ["names.html", "chronology.html"])
+def test_entries_of_the_apparatus_have_a_permalink_but_no_citation(site, view):
+    permalinks = page(site, view).xpath("//a[@class='permalink']")
+    assert permalinks and not page(site, view).xpath("//a[contains(@class, 'cite-link')]")
 
 
 def test_without_a_base_url_a_passage_citation_gives_its_page_and_anchor(site):
@@ -80,7 +81,7 @@ def test_without_a_base_url_a_passage_citation_gives_its_page_and_anchor(site):
 
 
 def test_the_cite_links_copy_the_same_citation_the_cite_page_gives(published_site):
-    for view in ("text.html", "names.html"):
+    for view in ("text.html", "notes.html"):
         data = json.loads(page(published_site, view).get_element_by_id("passage-citations").text)
         cite_links = {a.get("href").split("#")[1] for a in page(published_site, view).xpath("//a[@class='permalink cite-link']")}
         assert set(data["passages"]) == cite_links
