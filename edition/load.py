@@ -42,7 +42,10 @@ def safe_parser() -> etree.XMLParser:
         dtd_validation=False,
         no_network=True,
         huge_tree=False,
-        remove_comments=False,
+        # Comments and processing instructions are the encoder's notes, not the text:
+        # dropped here, so no later stage meets them inside a paragraph.
+        remove_comments=True,
+        remove_pis=True,
         collect_ids=False,  # duplicate xml:ids are reported by the Schematron, with a clear message
     )
 

@@ -51,9 +51,16 @@ def grammar_violations(source: Source, rng: etree.RelaxNG) -> list[Diagnostic]:
     if rng.validate(source.tree):
         return []
     found = []
-    for entry in rng.error_log:
+    entries = [e for e in rng.error_log if not e.message.startswith("Internal error")]
+    if any(e.line for e in entries):
+        # libxml2 follows a located error with unlocated summaries of it
+        # ("Element note failed to validate attributes"): they add nothing.
+        entries = [e for e in entries if e.line]
+    for entry in entries:
         element = _element_at(source, entry)
         message = f"not allowed by the schema: {entry.message.strip().rstrip('.')}"
+        if element is None and not entry.line:
+            element = source.root
         found.append(source.locator.at(element, message, RNG_HINT) if element is not None
                      else source.locator.at_line(entry.line, 1, message, RNG_HINT))
     return found
