@@ -18,7 +18,8 @@ from edition.diagnostics import BuildFailed
 from edition.load import load_tei
 from edition.model import build_model
 from edition.render import render_site
-from edition.resolve import resolve
+from edition.resolve import Links, resolve
+from edition.summary import summary
 from edition.validate import validate
 from edition.write import publish
 
@@ -31,6 +32,11 @@ SITE = ROOT / "site"
 
 def build(source: Path, site: Path | None, templates: Path = TEMPLATES) -> dict[str, bytes]:
     """Run every stage; write the site only if ``site`` is given and all succeeded."""
+    return run(source, site, templates)[1]
+
+
+def run(source: Path, site: Path | None, templates: Path = TEMPLATES) -> tuple[Links, dict[str, bytes]]:
+    """``build``, also returning the resolved edition the summary counts."""
     tei = load_tei(source)
     validate(tei, SCHEMA / "edition.rng", SCHEMA / "edition.sch")
     edition = build_model(tei)
@@ -38,7 +44,7 @@ def build(source: Path, site: Path | None, templates: Path = TEMPLATES) -> dict[
     files = render_site(links, templates)
     if site is not None:
         publish(files, site)
-    return files
+    return links, files
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
-        files = build(args.source, None if args.check else args.out)
+        links, files = run(args.source, None if args.check else args.out)
     except BuildFailed as failure:
         for diagnostic in failure.diagnostics:
             print(diagnostic, file=sys.stderr)
@@ -59,9 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     seconds = time.perf_counter() - started
     if args.check:
-        print(f"OK: {args.source} is valid; {len(files)} files would be written ({seconds:.2f} s).")
+        print(f"OK: {args.source} is valid ({seconds:.2f} s); it would give {summary(links, files)}. Nothing written.")
     else:
-        print(f"Built {len(files)} files into {args.out}/ in {seconds:.2f} s. Open {args.out}/index.html.")
+        print(f"Built {args.out}/ in {seconds:.2f} s: {summary(links, files)}. Open {args.out}/index.html.")
     return 0
 
 

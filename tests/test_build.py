@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+
+from lxml import etree
 
 from conftest import SOURCE, run_build
 from build import build
@@ -59,6 +62,23 @@ def test_the_command_reports_what_it_wrote(tmp_path):
     result = run_build("--out", str(tmp_path / "site"))
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Built ") and "index.html" in result.stdout
+
+
+def test_the_summary_counts_pages_files_anchors_notes_names_and_time(tmp_path):
+    site = tmp_path / "site"
+    result = run_build("--out", str(site))
+    found = re.fullmatch(r"Built (?P<out>.+)/ in (?P<seconds>\d+\.\d\d) s: (?P<pages>\d+) pages, (?P<files>\d+) other files, "
+                         r"(?P<anchors>\d+) anchors, (?P<notes>\d+) notes, (?P<names>\d+) names\. Open .+/index\.html\.\n",
+                         result.stdout)
+    assert found, result.stdout
+    written = [p for p in site.rglob("*") if p.is_file()]
+    tei = etree.parse(str(SOURCE))
+    ns = {"tei": "http://www.tei-c.org/ns/1.0"}
+    assert int(found["pages"]) == sum(p.suffix == ".html" for p in written)
+    assert int(found["files"]) == sum(p.suffix != ".html" for p in written)
+    assert int(found["anchors"]) == len(tei.xpath("//tei:text//@xml:id | //tei:standOff/*/*/@xml:id", namespaces=ns))
+    assert int(found["notes"]) == len(tei.xpath("//tei:back//tei:note", namespaces=ns))
+    assert int(found["names"]) == len(tei.xpath("//tei:standOff/*/*", namespaces=ns))
 
 
 def test_check_on_the_real_source_passes_and_writes_nothing(tmp_path):
