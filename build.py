@@ -3,6 +3,7 @@
 
     python build.py            validate, build and write site/
     python build.py --check    validate and render everything, write nothing
+    python build.py --serve    build, serve on 127.0.0.1, rebuild and reload on every change
 
 Problems are printed as ``path:line:col: error: what (hint)``; the exit code is
 1 when the sources have problems and 2 for a wrong command line.
@@ -52,7 +53,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="validate and render, but write nothing")
     parser.add_argument("--source", type=Path, default=SOURCE, help="the TEI file (default: %(default)s)")
     parser.add_argument("--out", type=Path, default=SITE, help="the site directory (default: %(default)s)")
+    parser.add_argument("--serve", action="store_true", help="preview: serve the site, rebuild and reload on changes")
+    parser.add_argument("--port", type=int, help="the preview's port on 127.0.0.1 (default: 8000)")
     args = parser.parse_args(argv)
+    if args.port is not None and not args.serve:
+        parser.error("--port needs --serve")
+    if args.serve and args.check:
+        parser.error("--serve and --check exclude each other")
+    if args.serve:
+        return preview(args.source, args.out, 8000 if args.port is None else args.port)
     started = time.perf_counter()
     try:
         links, files = run(args.source, None if args.check else args.out)
@@ -69,6 +78,21 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"Built {args.out}/ in {seconds:.2f} s: {summary(links, files)}. Open {args.out}/index.html.")
     return 0
+
+
+def preview(source: Path, site: Path, port: int) -> int:
+    """Serve ``site`` and rebuild it whenever the TEI, a template or the build's code changes."""
+    from edition.serve import run_preview
+    from edition.validate import grammar, rules
+
+    def rebuild() -> str:
+        started = time.perf_counter()
+        grammar.cache_clear()  # the schema may have changed since the last build
+        rules.cache_clear()
+        links, files = run(source, site)
+        return f"Built {site}/ in {time.perf_counter() - started:.2f} s: {summary(links, files)}."
+
+    return run_preview(rebuild, site, [source.parent, TEMPLATES, ROOT / "edition"], port)
 
 
 if __name__ == "__main__":
