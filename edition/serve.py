@@ -111,9 +111,10 @@ class Preview:
 
     def start(self) -> None:
         """Build, then serve and watch in background threads."""
+        seen = _stamps(self.watched)  # before the build: a change saved during it is not missed
         self.build()
-        for target in (self.server.serve_forever, self._watch):
-            thread = threading.Thread(target=target, daemon=True)
+        for target, args in ((self.server.serve_forever, ()), (self._watch, (seen,))):
+            thread = threading.Thread(target=target, args=args, daemon=True)
             thread.start()
             self._threads.append(thread)
 
@@ -124,8 +125,7 @@ class Preview:
         for thread in self._threads:
             thread.join(timeout=5)
 
-    def _watch(self) -> None:
-        seen = _stamps(self.watched)
+    def _watch(self, seen: dict[Path, tuple[int, int]]) -> None:
         while not self._stop.wait(POLL_SECONDS):
             now = _stamps(self.watched)
             if now == seen:
