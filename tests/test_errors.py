@@ -138,3 +138,16 @@ def test_check_writes_nothing_and_reports_the_same_problems(tmp_path):
 def test_a_usage_error_exits_2():
     result = run_build("--no-such-option")
     assert result.returncode == 2 and "usage:" in result.stderr
+
+
+def test_a_syntax_error_after_a_schema_error_in_one_process_is_reported_in_the_parsers_words(tmp_path):
+    """The preview rebuilds in one process: an earlier validation's errors must not leak into a later message."""
+    from build import build
+    from edition.diagnostics import BuildFailed
+
+    with pytest.raises(BuildFailed):
+        build(mutate(tmp_path, "Begin text:</p>", "Begin <hi>text</hi>:</p>"), None)
+    with pytest.raises(BuildFailed) as failed:
+        build(mutate(tmp_path, '<p xml:id="drv-4">If the <orgName', '<p xml:id="drv-4">If the <<orgName'), None)
+    (diagnostic,) = failed.value.diagnostics
+    assert diagnostic.message == "malformed XML: StartTag: invalid element name"
