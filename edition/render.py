@@ -139,6 +139,10 @@ def _add(files: dict[str, bytes], path: str, data: bytes) -> None:
 def _render(env: jinja2.Environment, name: str, context: dict) -> str:
     try:
         return env.get_template(name).render(context)
+    except jinja2.TemplateNotFound as e:
+        folder = Path(env.loader.searchpath[0])
+        raise BuildFailed([Diagnostic(display_path(folder / e.name), 0, 0, "template not found",
+                                      "restore it from git, or correct the name that includes or extends it")]) from None
     except jinja2.TemplateSyntaxError as e:
         raise BuildFailed([Diagnostic(display_path(Path(e.filename or name)), e.lineno or 0, 1,
                                       f"template error: {e.message}", "fix the template syntax")]) from None

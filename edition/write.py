@@ -40,10 +40,9 @@ def publish(files: dict[str, bytes], site: Path) -> Path:
         build.chmod(0o755)
         _switch(site, build)
     except OSError as e:
-        where = e.filename or site
-        raise BuildFailed([Diagnostic(display_path(Path(where)), 0, 0,
-                                      f"cannot write the site: {e.strerror}",
-                                      "check that the output directory's folder exists and is writable")]) from None
+        where = display_path(Path(e.filename or site))
+        raise BuildFailed([Diagnostic(display_path(site), 0, 0, f"cannot write the site: {e.strerror}: {where}",
+                                      f"check that {display_path(site.parent)} is a folder and that you may write in it")]) from None
     _remove_old_builds(builds, keep=build)
     return build
 
