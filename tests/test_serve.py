@@ -156,3 +156,16 @@ def test_build_serve_prints_its_address_and_stops_on_ctrl_c(folder):
 def test_a_contradictory_preview_command_is_a_usage_error(args):
     result = run_build(*args)
     assert result.returncode == 2 and "usage:" in result.stderr
+
+
+def test_when_the_first_build_fails_every_page_shows_the_problems(folder):
+    folder.edit(folder.source, 'ref="#person-thach"', 'ref="#person-thatch"')
+    server = Preview(folder.rebuild, folder.site, [folder.source.parent], port=0, out=folder.out)
+    server.start()
+    try:
+        status, page = get(server, "/text.html")
+    finally:
+        server.stop()
+    assert status == 200 and not folder.site.exists()
+    assert '<div class="preview-problems" role="alert">' in page and "@ref=&#34;#person-thatch&#34;" in page
+    assert '<script src="/__preview__/reload.js"' in page  # so the fix shows without reloading by hand
