@@ -15,6 +15,7 @@ import re
 import sys
 import threading
 import time
+import traceback
 import uuid
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -104,6 +105,11 @@ class Preview:
             print("\n".join(problems), file=self.out)
             print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found; "
                   "the last good site is still served.", file=self.out, flush=True)
+            return False
+        except Exception as error:  # a bug of the build: keep serving, and say so plainly
+            traceback.print_exc(file=self.out)
+            self.state.update([f"internal error: {type(error).__name__}: {error} (a fault of the build, not of "
+                               "your text: the terminal shows where; the last good site is still served)"])
             return False
         self.state.update([])
         print(done, file=self.out, flush=True)
@@ -236,10 +242,10 @@ def run_preview(rebuild: Callable[[], str], site: Path, watched: list[Path], por
     except OSError as e:
         print(f"error: cannot serve on {HOST}:{port}: {e.strerror} (choose another port with --port N)", file=sys.stderr)
         return 1
-    preview.start()
-    print(f"Serving {site} at {preview.url} (Ctrl-C to stop); watching "
-          + ", ".join(str(p) for p in watched), flush=True)
     try:
+        preview.start()
+        print(f"Serving {site} at {preview.url} (Ctrl-C to stop); watching "
+              + ", ".join(str(p) for p in watched), flush=True)
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:

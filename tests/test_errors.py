@@ -151,3 +151,12 @@ def test_a_syntax_error_after_a_schema_error_in_one_process_is_reported_in_the_p
         build(mutate(tmp_path, '<p xml:id="drv-4">If the <orgName', '<p xml:id="drv-4">If the <<orgName'), None)
     (diagnostic,) = failed.value.diagnostics
     assert diagnostic.message == "malformed XML: StartTag: invalid element name"
+
+
+def test_an_output_folder_that_cannot_be_written_is_named_and_exits_1(tmp_path):
+    (tmp_path / "notes.txt").write_text("a file, not a folder\n", encoding="utf-8")
+    result = run_build("--out", str(tmp_path / "notes.txt" / "site"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[0] == (
+        f"{tmp_path}/notes.txt/site: error: cannot write the site: Not a directory: {tmp_path}/notes.txt/.site-builds"
+        f" (check that {tmp_path}/notes.txt is a folder and that you may write in it)")

@@ -169,3 +169,22 @@ def test_when_the_first_build_fails_every_page_shows_the_problems(folder):
     assert status == 200 and not folder.site.exists()
     assert '<div class="preview-problems" role="alert">' in page and "@ref=&#34;#person-thatch&#34;" in page
     assert '<script src="/__preview__/reload.js"' in page  # so the fix shows without reloading by hand
+
+
+def test_a_fault_of_the_build_itself_is_shown_and_the_preview_keeps_running(folder):
+    def faulty() -> str:
+        raise ZeroDivisionError("division by zero")
+
+    server = Preview(faulty, folder.site, [folder.source.parent], port=0, out=folder.out)
+    server.start()
+    try:
+        page = get(server, "/")[1]
+        assert "internal error: ZeroDivisionError: division by zero (a fault of the build" in page
+        assert "Traceback" in folder.out.getvalue()
+        server.rebuild_site = folder.rebuild
+        version = get(server, "/__preview__/version")[1]
+        folder.edit(folder.source, "Vice Minister Thach</persName>", "Vice Minister Thach (again)</persName>")
+        next_version(server, version)
+        assert "Thach (again)" in get(server, "/text.html")[1]
+    finally:
+        server.stop()
