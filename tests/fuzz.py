@@ -48,6 +48,8 @@ def duplicate_attribute(text: str, rng: random.Random) -> str:
 
 def swap_attributes(text: str, rng: random.Random) -> str:
     found = list(_ATTRIBUTE.finditer(text))
+    if len(found) < 2:
+        return text
     a, b = sorted(rng.sample(found, 2), key=lambda m: m.start())
     return text[:a.start()] + b.group() + text[a.end():b.start()] + a.group() + text[b.end():]
 
