@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlsplit
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from .diagnostics import BuildFailed
 

@@ -8,7 +8,7 @@ import pytest
 from lxml import html
 
 from build import build
-from conftest import SOURCE, mutate
+from conftest import mutate
 from edition.diagnostics import BuildFailed
 from edition.load import load_tei
 

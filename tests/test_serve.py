@@ -5,6 +5,7 @@ import io
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -188,3 +189,13 @@ def test_a_fault_of_the_build_itself_is_shown_and_the_preview_keeps_running(fold
         assert "Thach (again)" in get(server, "/text.html")[1]
     finally:
         server.stop()
+
+
+def test_a_port_in_use_is_named_and_exits_1(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_build("--serve", "--port", str(port), "--out", str(tmp_path / "site"))
+    assert (result.returncode, result.stderr) == (
+        1, f"error: cannot serve on 127.0.0.1:{port}: Address already in use (choose another port with --port N)\n")
