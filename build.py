@@ -3,6 +3,7 @@
 
     python build.py                 validate, build and write site/
     python build.py --check         validate and render everything, write nothing
+    python build.py --serve         build, serve on 127.0.0.1, rebuild and reload on every change
     python build.py --lock-anchors  also add the site's new anchors to source/anchors.lock.json
     python build.py --base-url URL  use URL as the public address instead of source/edition.toml's
 
@@ -23,7 +24,8 @@ from edition.load import load_tei
 from edition.manifest import MANIFEST, manifest
 from edition.model import build_model
 from edition.render import render_site
-from edition.resolve import resolve
+from edition.resolve import Links, resolve
+from edition.summary import summary
 from edition.validate import validate
 from edition.write import publish
 
@@ -38,7 +40,13 @@ LOCK = ROOT / "source" / "anchors.lock.json"
 
 def build(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
           base_url: str | None = None, lock: Path = LOCK, locking: bool = False) -> dict[str, bytes]:
-    """Run every stage; write the site only if ``site`` is given and all succeeded.
+    """Run every stage; write the site only if ``site`` is given and all succeeded."""
+    return run(source, site, templates, base_url=base_url, lock=lock, locking=locking)[1]
+
+
+def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
+        base_url: str | None = None, lock: Path = LOCK, locking: bool = False) -> tuple[Links, dict[str, bytes]]:
+    """``build``, also returning the resolved edition that the summary counts.
 
     ``base_url`` None takes the one of source/edition.toml; ``locking`` lets a
     missing lock pass, for ``--lock-anchors`` to create it.
@@ -53,7 +61,7 @@ def build(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
     files[MANIFEST] = manifest(files, edition, links.base_url)
     if site is not None:
         publish(files, site)
-    return files
+    return links, files
 
 
 def base_url_argument(value: str) -> str:
@@ -68,15 +76,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="validate and render, but write nothing")
     parser.add_argument("--source", type=Path, default=SOURCE, help="the TEI file (default: %(default)s)")
     parser.add_argument("--out", type=Path, default=SITE, help="the site directory (default: %(default)s)")
+    parser.add_argument("--serve", action="store_true", help="preview: serve the site, rebuild and reload on changes")
+    parser.add_argument("--port", type=int, help="the preview's port on 127.0.0.1 (default: 8000)")
     parser.add_argument("--base-url", type=base_url_argument, metavar="URL",
                         help="the public address of the site, https://…/ (default: base-url in source/edition.toml)")
     parser.add_argument("--lock-anchors", action="store_true",
                         help="add the site's new anchors to source/anchors.lock.json (it never drops one)")
     args = parser.parse_args(argv)
+    if args.port is not None and not args.serve:
+        parser.error("--port needs --serve")
+    if args.serve and (args.check or args.lock_anchors):
+        parser.error("--serve excludes --check and --lock-anchors")
+    if args.serve:
+        return preview(args.source, args.out, 8000 if args.port is None else args.port, args.base_url)
     started = time.perf_counter()
     try:
-        files = build(args.source, None if args.check else args.out,
-                      base_url=args.base_url, locking=args.lock_anchors)
+        links, files = run(args.source, None if args.check else args.out,
+                           base_url=args.base_url, locking=args.lock_anchors)
         lock = read_lock(LOCK, missing_ok=args.lock_anchors)
         added = lock_new_anchors(files, lock) if args.lock_anchors else []
     except BuildFailed as failure:
@@ -88,9 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     seconds = time.perf_counter() - started
     if args.check:
-        print(f"OK: {args.source} is valid; {len(files)} files would be written ({seconds:.2f} s).")
+        print(f"OK: {args.source} is valid ({seconds:.2f} s); it would give {summary(links, files)}. Nothing written.")
     else:
-        print(f"Built {len(files)} files into {args.out}/ in {seconds:.2f} s. Open {args.out}/index.html.")
+        print(f"Built {args.out}/ in {seconds:.2f} s: {summary(links, files)}. Open {args.out}/index.html.")
     if args.lock_anchors:
         print(f"Locked {len(added)} new anchor{'s' if len(added) != 1 else ''} in {LOCK.relative_to(ROOT)}"
               + (": " + ", ".join(added) if added else "."))
@@ -100,6 +116,21 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{len(new)} new anchor{'s are' if len(new) != 1 else ' is'} not in the lock yet; "
                   f"run build.py --lock-anchors when they are final.")
     return 0
+
+
+def preview(source: Path, site: Path, port: int, base_url: str | None = None) -> int:
+    """Serve ``site`` and rebuild it whenever the TEI, a template or the build's code changes."""
+    from edition.serve import run_preview
+    from edition.validate import grammar, rules
+
+    def rebuild() -> str:
+        started = time.perf_counter()
+        grammar.cache_clear()  # the schema may have changed since the last build
+        rules.cache_clear()
+        links, files = run(source, site, base_url=base_url)
+        return f"Built {site}/ in {time.perf_counter() - started:.2f} s: {summary(links, files)}."
+
+    return run_preview(rebuild, site, [source.parent, TEMPLATES, ROOT / "edition"], port)
 
 
 if __name__ == "__main__":

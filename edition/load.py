@@ -42,7 +42,10 @@ def safe_parser() -> etree.XMLParser:
         dtd_validation=False,
         no_network=True,
         huge_tree=False,
-        remove_comments=False,
+        # Comments and processing instructions are the encoder's notes, not the text:
+        # dropped here, so no later stage meets them inside a paragraph.
+        remove_comments=True,
+        remove_pis=True,
         collect_ids=False,  # duplicate xml:ids are reported by the Schematron, with a clear message
     )
 
@@ -83,10 +86,12 @@ def load_tei(path: Path) -> Source:
     ]
     if declarations:
         raise BuildFailed(declarations)
+    parser = safe_parser()
     try:
-        tree = etree.ElementTree(etree.fromstring(text.encode("utf-8"), safe_parser(), base_url=str(path)))
+        tree = etree.ElementTree(etree.fromstring(text.encode("utf-8"), parser, base_url=str(path)))
     except etree.XMLSyntaxError as e:
-        raise BuildFailed([_syntax_diagnostic(locator, e)]) from None
+        # The parser's own log: the exception's may carry errors of earlier validations in this thread.
+        raise BuildFailed([_syntax_diagnostic(locator, e, parser.error_log)]) from None
     root = tree.getroot()
     if root.tag != f"{{{TEI_NS}}}TEI":
         qname = etree.QName(root)
@@ -101,8 +106,8 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-def _syntax_diagnostic(locator: Locator, error: etree.XMLSyntaxError) -> Diagnostic:
-    entries = [entry for entry in error.error_log if entry.line]
+def _syntax_diagnostic(locator: Locator, error: etree.XMLSyntaxError, log: etree._ListErrorLog) -> Diagnostic:
+    entries = [entry for entry in log if entry.line]
     first = entries[0] if entries else None
     line = first.line if first else (error.lineno or 0)
     col = first.column if first else (error.offset or 1)

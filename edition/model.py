@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from .diagnostics import BuildFailed
 from .load import NS, TEI_NS, XML_NS, Source
 
 XML_ID = f"{{{XML_NS}}}id"
@@ -114,8 +115,23 @@ class Edition:
     citable: list[etree._Element] = field(default_factory=list)
 
 
+#: What the pages need that the grammar leaves optional: (context, path, message, hint).
+REQUIRED = (
+    ("tei:teiHeader/tei:fileDesc/tei:editionStmt/tei:edition", "tei:date[@when]",
+     '<edition> has no <date when="...">',
+     'add <date when="YYYY-MM-DD"> with the date of this version: every page\'s footer shows it'),
+)
+
+
 def build_model(source: Source) -> Edition:
     root = source.root
+    missing = []
+    for context_path, path, message, hint in REQUIRED:
+        for context in root.xpath(context_path, namespaces=NS):
+            if not context.xpath(path, namespaces=NS):
+                missing.append(source.locator.at(context, message, hint))
+    if missing:
+        raise BuildFailed(missing)
     header = root.find("tei:teiHeader", NS)
     bibl = header.find(".//tei:sourceDesc/tei:biblStruct", NS)
     edition = header.find("tei:fileDesc/tei:editionStmt/tei:edition", NS)

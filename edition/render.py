@@ -17,12 +17,12 @@ from typing import Callable
 
 import jinja2
 from lxml import etree
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from . import cite, metadata
 from .diagnostics import BuildFailed, Diagnostic, display_path
 from .load import NS
+from .markdown import markdown_file
 from .downloads import reading_text_file
 from .model import XML_ID
 from .resolve import CHRONOLOGY_PAGE, COMPARE_PAGE, COMPOSITE_PAGE, NAMES_PAGE, NOTES_PAGE, TEXT_PAGES, Links
@@ -68,17 +68,7 @@ TEXTS = Path(__file__).resolve().parent.parent / "source"
 
 def about(links: Links, path: str) -> dict:
     """The introduction and the editorial principles."""
-    return {"sections": [_markdown(TEXTS / name) for name in ("introduction.md", "editing.md")]}
-
-
-def _markdown(path: Path) -> Markup:
-    # Raw HTML is off: an editor's <tag> is shown as text, never emitted into the page.
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise BuildFailed([Diagnostic(display_path(path), 0, 0, f"cannot read the Markdown text: {e}",
-                                      "restore the file from git; it must be UTF-8")]) from None
-    return Markup(MarkdownIt("commonmark", {"html": False}).render(text))
+    return {"sections": [markdown_file(TEXTS / name) for name in ("introduction.md", "editing.md")]}
 
 
 def _joined(links: Links) -> tuple[etree._Element, list[etree._Element]]:
@@ -310,6 +300,10 @@ def _add(files: dict[str, bytes], path: str, data: bytes) -> None:
 def _render(env: jinja2.Environment, name: str, context: dict) -> str:
     try:
         return env.get_template(name).render(context)
+    except jinja2.TemplateNotFound as e:
+        folder = Path(env.loader.searchpath[0])
+        raise BuildFailed([Diagnostic(display_path(folder / e.name), 0, 0, "template not found",
+                                      "restore it from git, or correct the name that includes or extends it")]) from None
     except jinja2.TemplateSyntaxError as e:
         raise BuildFailed([Diagnostic(display_path(Path(e.filename or name)), e.lineno or 0, 1,
                                       f"template error: {e.message}", "fix the template syntax")]) from None

@@ -83,7 +83,8 @@ def resolve(edition: Edition, base_url: str = "") -> Links:
     annotation_ids = _ids(text.iterfind("tei:back/tei:div[@type='annotations']", NS))
     notes_ids = {note.id for note in edition.notes}
     standoff = root.find("tei:standOff", NS)
-    chronology_ids = _ids(standoff.iterfind("tei:listEvent", NS)) | _ids(standoff.iterfind("tei:listRelation", NS))
+    chronology_ids = {e.get(XML_ID) for e in standoff.iterfind("tei:listEvent/tei:event", NS)} | {
+        r.get(XML_ID) for r in standoff.iterfind("tei:listRelation/tei:relation", NS)}
     joined = _ids(d for divs in parts.values() for d in divs)
     # The pages that show joined divisions show the notes referenced in them too.
     joined |= {ptr.get("target")[1:] for divs in parts.values() for d in divs

@@ -166,8 +166,9 @@ def note_reference(r: Renderer, el) -> Markup:
     anchor = anchor_of(r, el)
     # A passage shown a second time links to its note too, but only the first is the
     # note's reference, the one its back-link returns to.
+    kind = "noteref" if anchor else "note-link"
     link = tag("a", note.number, id=anchor, href=r.href(el.get("target")),
-               class_="noteref editorial" if editorial else "noteref",
+               class_=f"{kind} editorial" if editorial else kind,
                role="doc-noteref" if anchor else None, aria_label=label)
     return tag("sup", link)
 

@@ -18,8 +18,10 @@ from .load import Source
 
 SVRL = "{http://purl.oclc.org/dsdl/svrl}"
 _HINTED = re.compile(r"^(?P<what>.*?)\s*\((?P<hint>[^()]*)\)$", re.S)
-_RNG_ATTRIBUTE = re.compile(r"Invalid attribute|failed to validate attributes|doesn't allow value|validating datatype")
-_SCH_ATTRIBUTE = re.compile(r"^@[\w:]+=")
+_RNG_ATTRIBUTE = re.compile(r"Invalid attribute|failed to validate attributes|has an attribute or a value|"
+                            r"doesn't allow value|validating datatype")
+_SCH_ATTRIBUTE = re.compile(r"^@[\w:]+=|has no xml:id")
+_ATTRIBUTES_FAILED = re.compile(r"^Element (\S+) failed to validate attributes$")
 RNG_HINT = "see source/schema/edition.rng for what this element may contain and carry"
 
 
@@ -39,7 +41,7 @@ def validate(source: Source, rng_path: Path, sch_path: Path) -> None:
     # A rule's message about an attribute value says more than libxml2's "Type date
     # doesn't allow value ..." or "Invalid attribute when for element date" on the
     # same element: keep only the rule's.
-    explained = {(d.line, d.col) for d in from_rules if _SCH_ATTRIBUTE.match(d.message)}
+    explained = {(d.line, d.col) for d in from_rules if _SCH_ATTRIBUTE.search(d.message)}
     from_grammar = [d for d in grammar_violations(source, grammar(rng_path))
                     if not ((d.line, d.col) in explained and _RNG_ATTRIBUTE.search(d.message))]
     problems = from_grammar + from_rules
@@ -51,9 +53,16 @@ def grammar_violations(source: Source, rng: etree.RelaxNG) -> list[Diagnostic]:
     if rng.validate(source.tree):
         return []
     found = []
-    for entry in rng.error_log:
+    entries = [e for e in rng.error_log if not e.message.startswith("Internal error")]
+    if any(e.line for e in entries):
+        # libxml2 follows a located error with unlocated summaries of it
+        # ("Element note failed to validate attributes"): they add nothing.
+        entries = [e for e in entries if e.line]
+    for entry in entries:
         element = _element_at(source, entry)
-        message = f"not allowed by the schema: {entry.message.strip().rstrip('.')}"
+        message = f"not allowed by the schema: {_explained(entry.message.strip().rstrip('.'), element)}"
+        if element is None and not entry.line:
+            element = source.root
         found.append(source.locator.at(element, message, RNG_HINT) if element is not None
                      else source.locator.at_line(entry.line, 1, message, RNG_HINT))
     return found
@@ -72,6 +81,19 @@ def rule_violations(source: Source, schematron: isoschematron.Schematron) -> lis
         element = nodes[0] if nodes and isinstance(nodes[0], etree._Element) else None
         found.append(source.locator.at(element, what, hint))
     return found
+
+
+def _explained(message: str, element: etree._Element | None) -> str:
+    """libxml2's "Element div failed to validate attributes" names no attribute: show what the element has."""
+    if element is None or not _ATTRIBUTES_FAILED.match(message):
+        return message
+    has = " ".join(f'{_attribute_name(name)}="{value}"' for name, value in element.attrib.items()) or "none"
+    return (f"<{etree.QName(element).localname}> has an attribute or a value the schema does not allow here, "
+            f"or lacks one it requires; its attributes: {has}")
+
+
+def _attribute_name(name: str) -> str:
+    return "xml:" + name.split("}")[1] if name.startswith("{http://www.w3.org/XML/1998/namespace}") else name
 
 
 def _element_at(source: Source, entry) -> etree._Element | None:

@@ -4,6 +4,9 @@ Every build is written into a fresh directory beside the site; ``site`` itself
 is a symbolic link that is switched to the new build in one atomic rename. A
 build that fails or is killed at any moment leaves the previous site untouched;
 its half-written directory is removed by the next build.
+
+Builds are byte-identical; with ``SOURCE_DATE_EPOCH`` set, so are the files'
+modification times, which then come from it and not from the clock.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ def publish(files: dict[str, bytes], site: Path) -> Path:
     """Write ``files`` as the new site and switch ``site`` to it; return the build directory."""
     site = site.absolute()
     builds = builds_dir(site)
+    stamp = source_date_epoch()
     try:
         builds.mkdir(parents=True, exist_ok=True)
         build = Path(tempfile.mkdtemp(prefix="build-", dir=builds))
@@ -31,15 +35,27 @@ def publish(files: dict[str, bytes], site: Path) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
             target.chmod(0o644)
+            if stamp is not None:
+                os.utime(target, (stamp, stamp))
         build.chmod(0o755)
         _switch(site, build)
     except OSError as e:
-        where = e.filename or site
-        raise BuildFailed([Diagnostic(display_path(Path(where)), 0, 0,
-                                      f"cannot write the site: {e.strerror}",
-                                      "check that the output directory's folder exists and is writable")]) from None
+        where = display_path(Path(e.filename or site))
+        raise BuildFailed([Diagnostic(display_path(site), 0, 0, f"cannot write the site: {e.strerror}: {where}",
+                                      f"check that {display_path(site.parent)} is a folder and that you may write in it")]) from None
     _remove_old_builds(builds, keep=build)
     return build
+
+
+def source_date_epoch() -> int | None:
+    """The reproducible-builds timestamp, when the environment sets one."""
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if value is None:
+        return None
+    if not value.strip().isdigit():
+        raise BuildFailed([Diagnostic("SOURCE_DATE_EPOCH", 0, 0, f"{value!r} is not a whole number of seconds since 1970",
+                                      "unset it, or set it to the time of the last commit: git log -1 --format=%ct")])
+    return int(value)
 
 
 def _safe_parts(relative: str) -> tuple[str, ...]:

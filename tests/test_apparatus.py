@@ -7,8 +7,9 @@ from lxml import etree
 
 from conftest import SOURCE, page, visible_text
 from edition.load import NS, load_tei
+from edition.diagnostics import BuildFailed
 from edition.model import XML_ID, build_model
-from edition.render import _markdown
+from edition.markdown import markdown_file
 
 HSG = "https://history.state.gov/historicaldocuments/"
 
@@ -139,6 +140,10 @@ def test_the_introduction_is_rendered_and_names_its_sources(site):
 def test_markdown_raw_html_is_shown_as_text_never_emitted(tmp_path):
     text = tmp_path / "intro.md"
     text.write_text("A <script>alert(1)</script> and <b>bold</b>.\n\n<div>block</div>\n", encoding="utf-8")
-    html = str(_markdown(text))
+    with pytest.raises(BuildFailed) as failure:
+        markdown_file(text)
+    assert all(d.line for d in failure.value.diagnostics)  # reported where it stands
+    from edition.markdown import render_markdown
+    html = str(render_markdown(text.read_text(encoding="utf-8"), text).html)
     assert "<script>" not in html and "<b>" not in html and "<div>" not in html
     assert "&lt;script&gt;" in html and "&lt;div&gt;block&lt;/div&gt;" in html

@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
-from conftest import SOURCE, run_build
+from lxml import etree
+
+from conftest import ROOT, SOURCE, run_build
 from build import build
 from edition.write import builds_dir
 
@@ -61,7 +66,52 @@ def test_the_command_reports_what_it_wrote(tmp_path):
     assert result.stdout.startswith("Built ") and "index.html" in result.stdout
 
 
+def test_the_summary_counts_pages_files_anchors_notes_names_and_time(tmp_path):
+    site = tmp_path / "site"
+    result = run_build("--out", str(site))
+    found = re.fullmatch(r"Built (?P<out>.+)/ in (?P<seconds>\d+\.\d\d) s: (?P<pages>\d+) pages, (?P<files>\d+) other files, "
+                         r"(?P<anchors>\d+) anchors, (?P<notes>\d+) notes, (?P<names>\d+) names\. Open .+/index\.html\.\n",
+                         result.stdout)
+    assert found, result.stdout
+    written = [p for p in site.rglob("*") if p.is_file()]
+    tei = etree.parse(str(SOURCE))
+    ns = {"tei": "http://www.tei-c.org/ns/1.0"}
+    assert int(found["pages"]) == sum(p.suffix == ".html" for p in written)
+    assert int(found["files"]) == sum(p.suffix != ".html" for p in written)
+    assert int(found["anchors"]) == len(tei.xpath("//tei:text//@xml:id | //tei:standOff/*/*/@xml:id", namespaces=ns))
+    assert int(found["notes"]) == len(tei.xpath("//tei:back//tei:note", namespaces=ns))
+    assert int(found["names"]) == len(tei.xpath("//tei:standOff/*/*[self::tei:person or self::tei:org or self::tei:place]",
+                                                namespaces=ns))
+
+
 def test_check_on_the_real_source_passes_and_writes_nothing(tmp_path):
     result = run_build("--check", "--out", str(tmp_path / "site"))
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("OK: ") and not (tmp_path / "site").exists()
+
+
+def test_the_site_does_not_depend_on_the_clock_the_zone_the_locale_or_hash_seeds(tmp_path):
+    sites = []
+    for n, env in enumerate([{"TZ": "UTC", "LC_ALL": "C", "PYTHONHASHSEED": "1", "SOURCE_DATE_EPOCH": "1"},
+                             {"TZ": "Asia/Tokyo", "LC_ALL": "C.UTF-8", "PYTHONHASHSEED": "2"}]):
+        site = tmp_path / str(n) / "site"
+        result = subprocess.run([sys.executable, str(ROOT / "build.py"), "--out", str(site)], cwd=ROOT,
+                                env={**os.environ, **env}, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        sites.append(snapshot(site))
+    assert sites[0] == sites[1]
+
+
+def test_source_date_epoch_gives_every_file_its_time(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "93830400")  # 1972-12-22
+    build(SOURCE, tmp_path / "site")
+    assert {p.stat().st_mtime for p in (tmp_path / "site").rglob("*") if p.is_file()} == {93830400}
+
+
+def test_a_source_date_epoch_that_is_not_a_number_is_named(tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "--out", str(tmp_path / "site")], cwd=ROOT,
+                            env={**os.environ, "SOURCE_DATE_EPOCH": "yesterday"}, capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stderr.splitlines()[0]) == (1, (
+        "SOURCE_DATE_EPOCH: error: 'yesterday' is not a whole number of seconds since 1970"
+        " (unset it, or set it to the time of the last commit: git log -1 --format=%ct)"))
+    assert not (tmp_path / "site").exists()

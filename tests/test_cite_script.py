@@ -1,21 +1,17 @@
 """The Cite links in a real browser: with JavaScript they copy, without it they open cite.html.
 
-Needs Chromium (``.ci/run`` installs it when it is missing). On a machine
-without it the tests are skipped, except in CI, where that is a failure.
+Uses the session's Chromium from ``browsing`` (``tests/setup.sh`` installs it): skipped
+on a machine without it, except in CI, where that is a failure.
 """
 from __future__ import annotations
 
 import functools
 import http.server
-import os
-import shutil
 import threading
 
 import pytest
 
 from conftest import BASE_URL, page, visible_text
-
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")
@@ -32,19 +28,6 @@ def served(published_site):
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:
         pass
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing: .ci/run should have installed it")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 def test_with_javascript_a_cite_link_copies_the_passage_citation_and_says_so(browser, served, published_site):
@@ -67,10 +50,10 @@ def test_with_javascript_a_cite_link_copies_the_passage_citation_and_says_so(bro
 def test_when_the_clipboard_refuses_a_cite_link_opens_the_citations(browser, served):
     context = browser.new_context()  # no clipboard permission: writing is refused
     tab = context.new_page()
-    tab.goto(f"{served}/names.html")
+    tab.goto(f"{served}/notes.html")
     tab.evaluate("() => { navigator.clipboard.writeText = () => Promise.reject(new Error('denied')); }")
-    tab.click("#person-haig a.cite-link")
-    tab.wait_for_url(f"{served}/cite.html#person-haig")
+    tab.click("#fn1 a.cite-link")
+    tab.wait_for_url(f"{served}/cite.html#fn1")
     context.close()
 
 

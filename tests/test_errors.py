@@ -139,3 +139,25 @@ def test_check_writes_nothing_and_reports_the_same_problems(tmp_path):
 def test_a_usage_error_exits_2():
     result = run_build("--no-such-option")
     assert result.returncode == 2 and "usage:" in result.stderr
+
+
+def test_a_syntax_error_after_a_schema_error_in_one_process_is_reported_in_the_parsers_words(tmp_path):
+    """The preview rebuilds in one process: an earlier validation's errors must not leak into a later message."""
+    from build import build
+    from edition.diagnostics import BuildFailed
+
+    with pytest.raises(BuildFailed):
+        build(mutate(tmp_path, "Begin text:</p>", "Begin <hi>text</hi>:</p>"), None)
+    with pytest.raises(BuildFailed) as failed:
+        build(mutate(tmp_path, '<p xml:id="drv-4">If the <orgName', '<p xml:id="drv-4">If the <<orgName'), None)
+    (diagnostic,) = failed.value.diagnostics
+    assert diagnostic.message == "malformed XML: StartTag: invalid element name"
+
+
+def test_an_output_folder_that_cannot_be_written_is_named_and_exits_1(tmp_path):
+    (tmp_path / "notes.txt").write_text("a file, not a folder\n", encoding="utf-8")
+    result = run_build("--out", str(tmp_path / "notes.txt" / "site"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[0] == (
+        f"{tmp_path}/notes.txt/site: error: cannot write the site: Not a directory: {tmp_path}/notes.txt/.site-builds"
+        f" (check that {tmp_path}/notes.txt is a folder and that you may write in it)")

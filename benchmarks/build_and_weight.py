@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Measure the build against its targets (not a test: timings are not asserted in pytest).
 
-    .venv/bin/python tests/benchmark.py [--runs N]
+    .venv/bin/python benchmarks/build_and_weight.py [--runs N]
 
 Targets: a full build (load -> write) in under 1 s, so that a live preview shows an
 edit within a second; every page's HTML + CSS + JS under 100 KB. Prints each

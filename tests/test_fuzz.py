@@ -1,0 +1,70 @@
+"""Mutated TEI ends in a successful build or in located diagnostics: never a traceback, never a hang."""
+from __future__ import annotations
+
+import random
+import signal
+
+import pytest
+
+from build import build
+from conftest import SOURCE
+from edition.diagnostics import BuildFailed
+from fuzz import mutate
+
+CASES = 600
+SEED = 171
+SECONDS_PER_CASE = 2.0
+
+#: Problems with the whole file, which has no place to point at.
+WHOLE_FILE = ("source file is empty",)
+
+
+def cases() -> list[bytes]:
+    rng = random.Random(SEED)
+    original = SOURCE.read_bytes()
+    return [mutate(original, rng) for _ in range(CASES)]
+
+
+class Hang(Exception):
+    pass
+
+
+def _hang(signum, frame):
+    raise Hang
+
+
+def test_every_mutated_tei_builds_or_fails_with_located_diagnostics(tmp_path):
+    outcomes = {"built": 0, "failed": 0}
+    previous = signal.signal(signal.SIGALRM, _hang)  # a case that hangs is stopped and fails
+    try:
+        for number, data in enumerate(cases()):
+            check(number, data, tmp_path, outcomes)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert outcomes["failed"] > CASES // 2, outcomes  # the mutator really breaks things
+
+
+def check(number: int, data: bytes, tmp_path, outcomes: dict[str, int]) -> None:
+    """One case: a build, or BuildFailed whose every diagnostic is located; nothing else, and in time."""
+    path = tmp_path / SOURCE.name
+    path.write_bytes(data)
+    signal.setitimer(signal.ITIMER_REAL, SECONDS_PER_CASE)
+    try:
+        build(path, None)
+        outcomes["built"] += 1
+    except BuildFailed as failure:
+        outcomes["failed"] += 1
+        assert failure.diagnostics, f"case {number}: BuildFailed without diagnostics"
+        for d in failure.diagnostics:
+            # In the TEI, or in the anchor lock when a mutation removed a published anchor.
+            assert d.path.endswith((SOURCE.name, "anchors.lock.json")), f"case {number}: {d}"
+            assert d.line > 0 and d.col > 0 or d.message.startswith(WHOLE_FILE), f"case {number}: not located: {d}"
+    except Hang:
+        (tmp_path / f"case-{number}.xml").write_bytes(data)
+        pytest.fail(f"case {number} (kept in {tmp_path}) did not end within {SECONDS_PER_CASE} s")
+    except Exception as e:  # anything else is a crash an editor would see as a traceback
+        (tmp_path / f"case-{number}.xml").write_bytes(data)
+        pytest.fail(f"case {number} (kept in {tmp_path}) raised {type(e).__name__}: {e}")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
