@@ -1,5 +1,5 @@
 """The served site in Chromium, as a reader uses it: notes both ways, permalinks,
-navigation, name links by mouse and keyboard, no errors, nothing from elsewhere."""
+navigation, name links and their pop-ups by mouse and keyboard, no errors, nothing from elsewhere."""
 from __future__ import annotations
 
 from urllib.parse import urljoin, urlsplit
@@ -159,6 +159,31 @@ def test_a_name_link_opens_the_entry_of_its_name_by_mouse_and_by_keyboard(name, 
         page.wait_for_url(urljoin(served + name, href))
         entry = urlsplit(page.url).fragment
         assert _is_target_in_view(page, entry), f"{how}: {href} from {name} does not show its entry"
+
+
+@pytest.mark.parametrize("name", pages_having(NAME_LINKS))
+def test_a_name_shows_its_identification_on_hover_and_on_focus_and_escape_dismisses_it(name, served, open_tab):
+    page = open_tab().page
+    page.goto(served + name)
+    link = page.locator("a.name").first
+    tip = page.locator("[role=tooltip]")
+    entry = link.get_attribute("href").split("#")[1]
+    expected = page.evaluate("id => JSON.parse(document.getElementById('name-data').textContent)[id].name", entry)
+    link.hover()
+    assert tip.is_visible() and tip.inner_text().startswith(expected)
+    assert link.get_attribute("aria-describedby") == tip.get_attribute("id")
+    tip.hover()  # the pop-up can be hovered without vanishing (WCAG 1.4.13)
+    page.wait_for_timeout(500)
+    assert tip.is_visible()
+    page.mouse.move(0, 0)
+    tip.wait_for(state="hidden")
+    link.focus()
+    assert tip.is_visible()
+    page.keyboard.press("Escape")
+    assert not tip.is_visible() and link.get_attribute("aria-describedby") is None
+    href = link.get_attribute("href")
+    page.keyboard.press("Enter")  # the link itself still works
+    page.wait_for_url(urljoin(served + name, href))
 
 
 @pytest.mark.parametrize("name", site_pages())
