@@ -99,6 +99,7 @@ def and_list(names: tuple[str, ...] | list[str], conjunction: str = "and") -> st
 
 
 def long_date(iso: str) -> str:
+    """1972-12-22 -> December 22, 1972 (no locale: the same on every machine)."""
     day = dt.date.fromisoformat(iso)
     return f"{day:%B} {day.day}, {day.year}"
 

@@ -11,7 +11,8 @@ import json
 
 from .anchors import published_anchors
 from .model import Edition
-from .render import PAGES, TEI_DIR
+from .pages import PAGES
+from .render import TEI_DIR
 
 MANIFEST = "manifest.json"
 

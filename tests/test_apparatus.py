@@ -3,7 +3,6 @@ the comparison, the chronology and the introduction."""
 from __future__ import annotations
 
 import pytest
-from lxml import etree
 
 from conftest import SOURCE, page, visible_text
 from edition.load import NS, load_tei
