@@ -34,12 +34,10 @@ def reading_text(links: Links) -> str:
         "",
     ]
     outer = {id(e) for e in edition.citable}
-    first_of_kind = {}
-    for note in edition.notes:
-        first_of_kind.setdefault(note.type == "editorial", note.element)
-    headings = {id(first_of_kind[False]): "Notes"} if False in first_of_kind else {}
-    if True in first_of_kind:
-        headings[id(first_of_kind[True])] = "Editorial notes"
+    headings = {}  # the first note of each kind opens its section
+    for note in reversed(edition.notes):
+        headings[note.type == "editorial"] = note.element
+    headings = {id(element): "Editorial notes" if editorial else "Notes" for editorial, element in headings.items()}
     for element in edition.citable:
         if any(id(a) in outer for a in element.iterancestors()):
             continue  # shown within the block that holds it

@@ -71,7 +71,7 @@ def _joined(links: Links) -> tuple[etree._Element, list[etree._Element]]:
 def composite(links: Links, path: str) -> dict:
     """The full message for the Chinese leadership, assembled from the join: no text copied."""
     join, divisions = _joined(links)
-    instruction = join.getprevious()
+    instruction = join.getprevious()  # the join encodes the paragraph it follows: the wire's instruction
     notes = [links.note_of_ref[p.get(XML_ID)] for p in instruction.iterfind(".//tei:ptr[@type='noteAnchor']", NS)]
     quote = Renderer(links, path, anchors=False)
     return {
@@ -121,7 +121,7 @@ def notes(links: Links, path: str) -> dict:
     groups = {"FRUS notes": [], "Editorial notes": []}
     for note in links.edition.notes:
         ref = links.ref_of_note[note.id]
-        block = links.block_of(next(e for e in links.edition.source.root.iter() if e.get(XML_ID) == ref))
+        block = links.block_of(links.refs[ref])
         groups["Editorial notes" if note.type == "editorial" else "FRUS notes"].append({
             "note": note,
             "content": r.inline(note.element).strip(),

@@ -33,6 +33,7 @@ class Links:
     ref_of_note: dict[str, str]
     parts: dict[str, list[etree._Element]]  # join id -> the divisions it joins, in order
     occurrences: dict[str, list[etree._Element]] = field(default_factory=dict)
+    refs: dict[str, etree._Element] = field(default_factory=dict)  # note reference id -> its <ptr>
     base_url: str = ""  # the edition's public address ("https://…/"); empty until one is decided
 
     def url(self, path: str) -> str:
@@ -104,6 +105,7 @@ def resolve(edition: Edition, base_url: str = "") -> Links:
 
     notes = {note.id: note for note in edition.notes}
     note_of_ref: dict[str, Note] = {}
+    refs: dict[str, etree._Element] = {}
     for ptr in text.iterfind(".//tei:ptr[@type='noteAnchor']", NS):
         note = notes.get(ptr.get("target", "")[1:])
         if note is None or not ptr.get(XML_ID):
@@ -111,11 +113,12 @@ def resolve(edition: Edition, base_url: str = "") -> Links:
                                    "give the <ptr> an xml:id and point it at a note in back"))
             continue
         note_of_ref[ptr.get(XML_ID)] = note
+        refs[ptr.get(XML_ID)] = ptr
     # The diplomatic view shows the source alone: no editorial notes, nor their references.
     on_page[TEXT_PAGES[1]] -= {ref for ref, note in note_of_ref.items() if note.type == "editorial"}
 
     links = Links(edition, home, on_page, note_of_ref,
-                  {note.id: ref for ref, note in note_of_ref.items()}, parts, base_url=base_url)
+                  {note.id: ref for ref, note in note_of_ref.items()}, parts, base_url=base_url, refs=refs)
     for element in root.iter():
         if not isinstance(element.tag, str) or element.tag == f"{{{NS['tei']}}}join":
             continue

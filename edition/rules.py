@@ -230,7 +230,7 @@ RULES: dict[str, Behaviour] = {
     "div[type=document]": article,
     "div[type=notes]": endnotes,
     "div[type=annotations]": annotations,
-    "back": lambda r, el: r.blocks(el),
+    "back": lambda r, el: r.blocks(el),  # only its divisions of notes
     "div": section,
     "head": heading,
     "p": paragraph,
