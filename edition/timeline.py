@@ -96,7 +96,12 @@ def channels(messages: list[Channel], names: dict[str, str], hrefs: dict[str, st
         y = top + row * i
         x1, x2 = lane_x[message.sender], lane_x[message.receiver]
         inset = 6 if x2 > x1 else -6
-        label_x = (x1 + x2) / 2
+        # An arrow that passes another party's lane goes over it, not to it: the lane is
+        # broken under the arrow, and the label stands beyond it, beside the receiver.
+        passed = [x for x in lane_x.values() if min(x1, x2) < x < max(x1, x2)]
+        parts += [f'<rect class="lane-gap" x="{x - 4}" y="{y - 24}" width="8" height="30"/>' for x in passed]
+        nearest = min(passed, key=lambda x: abs(x - x2)) if passed else x1
+        label_x = (nearest + x2) / 2
         shown = f"{channel_day(message)}: {document_label(message.source)}"
         name = f"{shown}, {names[message.sender]} to {names[message.receiver]}"  # begins with what is shown
         parts.append(
