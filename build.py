@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build the edition: load -> validate -> model -> resolve -> render -> keep anchors -> write.
+"""Build the edition: load -> validate -> model (quotations checked) -> resolve -> render -> keep anchors -> write.
 
     python build.py                 validate, build and write site/
     python build.py --check         validate and render everything, write nothing
@@ -23,6 +23,7 @@ from edition.diagnostics import BuildFailed
 from edition.load import load_tei
 from edition.manifest import MANIFEST, manifest
 from edition.model import build_model
+from edition.quotations import check_quotations
 from edition.render import render_site
 from edition.resolve import Links, resolve
 from edition.summary import summary
@@ -54,6 +55,7 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
     tei = load_tei(source)
     validate(tei, SCHEMA / "edition.rng", SCHEMA / "edition.sch")
     edition = build_model(tei)
+    check_quotations(edition)
     links = resolve(edition, read_base_url(SETTINGS) if base_url is None else base_url)
     files = render_site(links, templates)
     # Every anchor ever published still lands: on its passage, or where the lock says it moved.

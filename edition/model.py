@@ -23,6 +23,8 @@ class Revision:
     when: str
     version: str
     description: str
+    correction: bool = False  # a release that corrects what an earlier one said
+    items: tuple[etree._Element, ...] = ()  # what it changed, one <item> each
 
 
 @dataclass(frozen=True)
@@ -61,10 +63,15 @@ class Event:
 
 @dataclass(frozen=True)
 class Channel:
-    """A message sent between two places, as the chronology's channel diagram draws it."""
+    """A message from one party to another, as the chronology's channel diagram draws it.
+
+    ``when`` is its day; where the sources give no day but only a day it came
+    after (``@notBefore``), ``after`` is true and ``when`` is that day.
+    """
 
     id: str
     when: str
+    after: bool
     sender: str
     receiver: str
     desc: etree._Element
@@ -144,10 +151,7 @@ def build_model(source: Source) -> Edition:
         date=edition.find("tei:date", NS).get("when"),
         volume=_volume(bibl),
         archive=_archive(header.find(".//tei:sourceDesc/tei:msDesc", NS)),
-        revisions=[
-            Revision(c.get("when"), c.get("n", ""), _plain(c))
-            for c in header.iterfind("tei:revisionDesc/tei:change", NS)
-        ],
+        revisions=[_revision(c) for c in header.iterfind("tei:revisionDesc/tei:change", NS)],
         document=text.find("tei:body/tei:div[@type='document']", NS),
         back=text.find("tei:back", NS),
         notes=[Note(n.get(XML_ID), n.get("n"), n.get("type"), n) for n in text.iterfind("tei:back/tei:div/tei:note", NS)],
@@ -158,12 +162,18 @@ def build_model(source: Source) -> Edition:
         },
         events=[_event(e) for e in root.iterfind("tei:standOff/tei:listEvent/tei:event", NS)],
         channels=[
-            Channel(r.get(XML_ID), r.get("when"), r.get("active")[1:], r.get("passive")[1:],
-                    r.find("tei:desc", NS), r.get("source"))
+            Channel(r.get(XML_ID), r.get("when") or r.get("notBefore"), r.get("when") is None,
+                    r.get("active")[1:], r.get("passive")[1:], r.find("tei:desc", NS), r.get("source"))
             for r in root.iterfind("tei:standOff/tei:listRelation/tei:relation", NS)
         ],
         citable=[e for e in text.iter(*(f"{{{TEI_NS}}}{name}" for name in CITABLE)) if e.get(XML_ID)],
     )
+
+
+def _revision(change: etree._Element) -> Revision:
+    summary = change.find("tei:p", NS)
+    return Revision(change.get("when"), change.get("n", ""), _plain(change if summary is None else summary),
+                    change.get("type") == "correction", tuple(change.iterfind("tei:list/tei:item", NS)))
 
 
 def _event(e: etree._Element) -> Event:

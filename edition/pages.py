@@ -154,7 +154,7 @@ def chronology(links: Links, path: str) -> dict:
     } for e in edition.events]
     lanes = {lane: edition.entries[lane].name for lane in {c.sender for c in edition.channels} | {c.receiver for c in edition.channels}}
     messages = [{
-        "channel": c, "when": long_date(c.when), "document": document_label(c.source),
+        "channel": c, "when": ("after " if c.after else "") + long_date(c.when), "document": document_label(c.source),
         "sender": lanes[c.sender], "receiver": lanes[c.receiver],
         "desc": r.inline(c.desc).strip(),
     } for c in edition.channels]
@@ -179,7 +179,10 @@ def cite_page(links: Links, path: str) -> dict:
 
 
 def changes(links: Links, path: str) -> dict:
-    return {"revisions": sorted(links.edition.revisions, key=lambda c: (c.when, c.version), reverse=True)}
+    r = Renderer(links, path)
+    return {"revisions": [
+        {"change": c, "corrections": [r.inline(item).strip() for item in c.items]}
+        for c in sorted(links.edition.revisions, key=lambda c: (c.when, c.version), reverse=True)]}
 
 
 @dataclass(frozen=True)

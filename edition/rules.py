@@ -219,6 +219,24 @@ def source_citation(r: Renderer, el) -> Markup:
     return tag("cite", r.inline(el), class_="source")
 
 
+def quotation(r: Renderer, el) -> Markup:
+    """A quotation with its source: “the words” (source). The marks are the edition's, not in the TEI."""
+    quote, bibl = el.find("tei:quote", NS), el.find("tei:bibl", NS)
+    # Literal marks rather than <q>: they survive copying, the plain-text download and no CSS.
+    return Markup("{} ({})").format(
+        quoted(r, quote), source_citation(r, bibl))
+
+
+def quoted(r: Renderer, el) -> Markup:
+    """Words quoted within the editors' sentence, their source cited beside them."""
+    return tag("span", Markup("“{}”").format(r.inline(el).strip()), class_="quotation")
+
+
+def omission(r: Renderer, el) -> Markup:
+    """Words the editors left out of a quotation."""
+    return tag("span", "…", class_="gap", title="words of the source omitted")
+
+
 def inline_span(r: Renderer, el) -> Markup:
     return tag("span", r.inline(el), class_=etree.QName(el).localname)
 
@@ -252,6 +270,9 @@ RULES: dict[str, Behaviour] = {
     "ref": cross_reference,
     "choice": choice,
     "bibl": source_citation,
+    "cit": quotation,
+    "quote": quoted,
+    "gap": omission,
     "title": inline_span,
 }
 

@@ -1,7 +1,7 @@
 """The chronology's two drawings, made at build time as inline SVG (no script).
 
 ``timeline`` places the events on a line of days; ``channels`` draws who sent
-what to whom between Washington, Paris and New York. Both are figures with a
+what to whom: the DRV, the White House, Hood and the Chinese side. Both are figures with a
 text equivalent on the same page: each drawing is a group labelled by its
 visible caption, whose links carry the names of what they link to.
 """
@@ -66,29 +66,43 @@ def timeline(events: list[Event], hrefs: dict[str, str], label_id: str, width: i
         f'role="group" aria-labelledby="{label_id}">' + "".join(parts) + "</svg>")
 
 
-LANES = ("place-paris", "place-washington", "place-new-york")
+#: The parties the messages went between, left to right, with the short label each lane shows.
+#: They are parties, not places: where Hood was, the sources do not say.
+LANES = (("org-drv", "DRV"), ("org-white-house", "White House"), ("person-hood", "Hood"),
+         ("org-chinese-leadership", "Chinese side"))
+
+
+def channel_day(message: Channel) -> str:
+    """How a message's day is shown: "Dec 22", or "after Dec 22" where only that is known."""
+    day = _short(_day(message.when))
+    return f"after {day}" if message.after else day
 
 
 def channels(messages: list[Channel], names: dict[str, str], hrefs: dict[str, str], label_id: str,
              width: int = 720) -> Markup:
     """One row a message, an arrow from the sender's lane to the receiver's, dated and linked."""
-    lane_x = {lane: round(width * (2 * i + 1) / (2 * len(LANES))) for i, lane in enumerate(LANES)}
+    lane_x = {lane: round(width * (2 * i + 1) / (2 * len(LANES))) for i, (lane, _) in enumerate(LANES)}
     top, row = 56, 34
     height = top + row * len(messages) + 10
     parts = [
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="arrow-head"/></marker></defs>'
     ]
-    for lane, x in lane_x.items():
-        parts.append(f'<text class="lane-label" x="{x}" y="20">{escape(names[lane])}</text>'
+    for lane, label in LANES:
+        x = lane_x[lane]
+        parts.append(f'<text class="lane-label" x="{x}" y="20">{escape(label)}</text>'
                      f'<line class="lane" x1="{x}" y1="30" x2="{x}" y2="{height - 6}"/>')
     for i, message in enumerate(messages):
         y = top + row * i
         x1, x2 = lane_x[message.sender], lane_x[message.receiver]
         inset = 6 if x2 > x1 else -6
-        label_x = (x1 + x2) / 2
-        day = _day(message.when)
-        shown = f"{_short(day)}: {document_label(message.source)}"
+        # An arrow that passes another party's lane goes over it, not to it: the lane is
+        # broken under the arrow, and the label stands beyond it, beside the receiver.
+        passed = [x for x in lane_x.values() if min(x1, x2) < x < max(x1, x2)]
+        parts += [f'<rect class="lane-gap" x="{x - 4}" y="{y - 24}" width="8" height="30"/>' for x in passed]
+        nearest = min(passed, key=lambda x: abs(x - x2)) if passed else x1
+        label_x = (nearest + x2) / 2
+        shown = f"{channel_day(message)}: {document_label(message.source)}"
         name = f"{shown}, {names[message.sender]} to {names[message.receiver]}"  # begins with what is shown
         parts.append(
             f'<a href="{escape(hrefs[message.id])}" aria-label="{escape(name)}">'

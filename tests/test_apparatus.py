@@ -33,9 +33,48 @@ def test_every_editorial_note_and_every_index_entry_names_a_source(tei):
         assert relation.get("source", "").startswith(HSG), relation.get(XML_ID)
 
 
-def test_every_linked_source_is_a_frus_document_on_history_state_gov(tei):
+def test_every_linked_source_is_a_frus_document_on_history_state_gov_or_a_passage_of_this_one(tei):
     targets = tei.root.xpath("//tei:bibl//tei:ref/@target", namespaces=NS)
-    assert targets and all(t.startswith(HSG + "frus1969-76") for t in targets)
+    text_ids = set(tei.root.xpath("//tei:text//@xml:id", namespaces=NS))
+    assert targets and all(t.startswith(HSG + "frus1969-76") or t[1:] in text_ids for t in targets)
+
+
+def test_the_channels_go_between_parties_never_places(tei):
+    """Where Hood was, no source says: a channel may not put him, or anyone, in a place."""
+    kinds = {e.get(XML_ID): e.tag.split("}")[1] for e in tei.root.iterfind(".//tei:standOff/*/*", NS)}
+    relations = list(tei.root.iterfind(".//tei:listRelation/tei:relation", NS))
+    for relation in relations:
+        for end in ("active", "passive"):
+            assert kinds[relation.get(end)[1:]] in ("person", "org"), relation.get(XML_ID)
+    # who sent what to whom: the DRV's replies are drawn too, and Hood's message back
+    senders = {r.get("active") for r in relations}
+    assert {"#org-drv", "#person-hood", "#org-white-house"} <= senders
+
+
+def test_the_drvs_reply_to_this_message_is_named_in_the_notes_the_chronology_and_the_channels(tei):
+    reply = HSG + "frus1969-76v09/d224"
+    title = "in reply to the U.S. messages of December 18 and 22, 1972"
+    for where in ("//tei:note[@xml:id='ed-meeting-january-3']", "//tei:event[@xml:id='ev-message-december-22']",
+                  "//tei:relation[@xml:id='ch-d224']"):
+        element = tei.root.xpath(where, namespaces=NS)[0]
+        quoted = element.xpath(f".//tei:quote[contains(., '{title}')]", namespaces=NS)
+        assert quoted, where
+        assert element.get("source") == reply or element.xpath(f".//@*[. = '{reply}']"), where
+
+
+def test_a_days_messages_drawn_without_their_own_date_say_after_which_day_they_came(site):
+    doc = page(site, "chronology.html")
+    row = doc.get_element_by_id("ch-d224")
+    assert row.xpath(".//time")[0].text.startswith("after ")
+    assert any(t.text.startswith("after ") for t in doc.xpath("//svg[@class='channels']//text[@class='message-label']"))
+
+
+def test_the_correction_release_lists_what_it_corrected(site, tei):
+    doc = page(site, "changes.html")
+    release = doc.get_element_by_id("version-0.2.0")
+    assert "correction release" in release.xpath("./h2")[0].text_content()
+    assert len(release.xpath(".//ul[@class='corrections']/li")) >= 8
+    assert doc.get_element_by_id("version-0.1.0") is not None  # the earlier release stays listed
 
 
 def test_editorial_notes_are_lettered_in_reading_order_and_distinct_from_the_frus_notes(site):
@@ -130,7 +169,7 @@ def test_the_notes_page_lists_every_note_with_its_passage(site, tei):
 def test_the_introduction_is_rendered_and_names_its_sources(site):
     about = page(site, "about.html")
     headings = [h.text for h in about.xpath("//main//h2")]
-    for heading in ("What the document is", "The channel to the Chinese in New York",
+    for heading in ("What the document is", "The channel to the Chinese side",
                     "Where the Paris negotiations stood", "How the text was established", "How to cite"):
         assert heading in headings
     assert len(about.xpath(f"//main//a[starts-with(@href, '{HSG}')]")) >= 10

@@ -1,0 +1,128 @@
+"""Every quotation of a text the edition holds is checked against that text.
+
+A quotation of the apparatus is a ``<cit>`` (its ``<quote>`` and the ``<bibl>``
+of its source) or, for words quoted within the editors' sentence, a ``<quote>``
+naming its source in ``@source``. When the source is a passage of the edition (``#drv-2``) or
+a document the edition holds by its FRUS address, the quoted words must
+stand in that text character for character, white space and the difference
+between straight and curly, single and double quotation marks aside: either in the source's
+reading or in the corrected one. A ``<gap/>`` marks words the editors left
+out; the parts around it must then stand in the text in that order.
+
+Quotations of texts the edition does not hold (other FRUS volumes) cannot be
+checked here; the tests check those of Documents 170–175 against the research
+copy of the Office of the Historian's TEI.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lxml import etree
+
+from .diagnostics import BuildFailed
+from .load import NS, TEI_NS
+from .model import XML_ID, Edition
+
+_SPACE = re.compile(r"\s+")
+# Quoting turns a source's double marks into single ones within a quotation: all compare equal.
+_MARKS = str.maketrans({"’": "'", "‘": "'", "“": "'", "”": "'", '"': "'"})
+HINT = ("copy the words exactly as the source has them, quote whole sentences, "
+        'and mark words left out with <gap reason="omitted"/>')
+
+#: What is not the document's own text: the editors' notes and the encoding of the wire's instruction.
+_NOT_SOURCE = (f"{{{TEI_NS}}}join", f"{{{TEI_NS}}}note")
+
+
+def normalised(text: str) -> str:
+    """Text as compared: one space for any white space, straight quotation marks for curly ones."""
+    return _SPACE.sub(" ", text).translate(_MARKS).strip()
+
+
+def readings(element: etree._Element) -> tuple[str, str]:
+    """The source's reading and the corrected reading of an element's text, normalised."""
+    return normalised(_text(element, skip="corr")), normalised(_text(element, skip="sic"))
+
+
+def _text(element: etree._Element, skip: str) -> str:
+    parts = [element.text or ""]
+    for child in element:
+        if isinstance(child.tag, str) and etree.QName(child).localname != skip and not (
+                child.tag in _NOT_SOURCE and child.get("type") not in ("source", "summary")):
+            parts.append(_text(child, skip))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def parts_of(quote: etree._Element) -> list[str]:
+    """The quoted words, split where the editors left words out."""
+    parts, current = [], [quote.text or ""]
+    for child in quote:
+        if etree.QName(child).localname == "gap":
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append("".join(child.itertext()))
+        current.append(child.tail or "")
+    parts.append("".join(current))
+    return [normalised(p) for p in parts if normalised(p)]
+
+
+def stands_in(parts: list[str], text: str) -> bool:
+    """Whether the parts stand in ``text`` in order, each after the one before."""
+    position = 0
+    for part in parts:
+        found = text.find(part, position)
+        if found < 0:
+            return False
+        position = found + len(part)
+    return True
+
+
+@dataclass(frozen=True)
+class Held:
+    """A text the edition holds, as quotations name it."""
+
+    name: str
+    texts: tuple[str, str]
+
+
+def held_texts(edition: Edition) -> dict[str, Held]:
+    """Every text a quotation may name: the document by its FRUS address, each passage by "#id"."""
+    notes = edition.back.find("tei:div[@type='notes']", NS)
+    parts = [readings(edition.document)] + ([readings(notes)] if notes is not None else [])
+    whole = tuple(" ".join(reading) for reading in zip(*parts))
+    held = {edition.volume.url: Held(f"Document {edition.volume.document_number}", whole)}
+    for block in edition.citable:
+        held["#" + block.get(XML_ID)] = Held(f"the passage #{block.get(XML_ID)}", readings(block))
+    return held
+
+
+def check_quotations(edition: Edition) -> None:
+    """Raise BuildFailed for every quotation of a held text that is not in it, in source order."""
+    held = held_texts(edition)
+    locate = edition.source.locator.at
+    problems = []
+    for quote in edition.source.root.iter(f"{{{TEI_NS}}}quote"):
+        for pointer in sources_of(quote):
+            source = held.get(pointer)
+            if source is None:
+                continue
+            parts = parts_of(quote)
+            if not any(stands_in(parts, text) for text in source.texts):
+                shown = " ".join("".join(quote.itertext()).split())
+                problems.append(locate(quote, f"the quotation “{_shortened(shown)}” is not in {source.name}", HINT))
+    if problems:
+        raise BuildFailed(problems)
+
+
+def sources_of(quote: etree._Element) -> list[str]:
+    """What a quotation quotes: its own @source, or the links of its cit's bibl."""
+    if quote.get("source"):
+        return [quote.get("source")]
+    cit = quote.getparent()
+    return [ref.get("target", "") for ref in cit.iterfind("tei:bibl//tei:ref", NS)]
+
+
+def _shortened(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
