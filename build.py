@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Build the edition: load -> validate -> model (quotations checked) -> resolve -> render -> keep anchors -> write.
+"""Build the edition: load -> validate -> model (quotations checked) -> resolve -> render -> keep anchors -> write,
+over every document in source/ and the apparatus they share.
 
     python build.py                 validate, build and write site/
     python build.py --check         validate and render everything, write nothing
@@ -20,18 +21,19 @@ from pathlib import Path
 from edition.anchors import keep_anchors, lock_new_anchors, read_lock, unlocked
 from edition.config import BASE_URL_HINT, base_url_problem, read_base_url
 from edition.diagnostics import BuildFailed
-from edition.load import load_tei
+from edition.load import Source, load_tei
 from edition.manifest import MANIFEST, manifest
 from edition.model import build_model
 from edition.quotations import check_quotations
 from edition.render import render_site
 from edition.resolve import Links, resolve
 from edition.summary import summary
-from edition.validate import validate
+from edition.validate import validate_edition
 from edition.write import publish
 
 ROOT = Path(__file__).resolve().parent
 SOURCE = ROOT / "source" / "frus1969-76ve13-d171.xml"
+APPARATUS = ROOT / "source" / "apparatus.xml"
 SCHEMA = ROOT / "source" / "schema"
 TEMPLATES = ROOT / "templates"
 SITE = ROOT / "site"
@@ -52,9 +54,10 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
     ``base_url`` None takes the one of source/edition.toml; ``locking`` lets a
     missing lock pass, for ``--lock-anchors`` to create it.
     """
-    tei = load_tei(source)
-    validate(tei, SCHEMA / "edition.rng", SCHEMA / "edition.sch")
-    edition = build_model(tei)
+    tei, others, apparatus = load_edition(source)
+    validate_edition([(s, SCHEMA / "edition.rng") for s in [tei, *others]] + [(apparatus, SCHEMA / "apparatus.rng")],
+                     SCHEMA / "edition.sch")
+    edition = build_model(tei, others, apparatus)
     check_quotations(edition)
     links = resolve(edition, read_base_url(SETTINGS) if base_url is None else base_url)
     files = render_site(links, templates)
@@ -64,6 +67,24 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
     if site is not None:
         publish(files, site)
     return links, files
+
+
+def load_edition(source: Path = SOURCE) -> tuple[Source, list[Source], Source]:
+    """Every file of the edition, parsed: the central document, the others, the apparatus."""
+    folder = edition_folder(source)
+    return (load_tei(source), [load_tei(path) for path in other_documents(source)],
+            load_tei(folder / APPARATUS.name))
+
+
+def edition_folder(central: Path) -> Path:
+    """Where the other documents and the apparatus are: beside the central document (``--source``
+    may name a copy of the whole source folder), or in source/ when a lone copy of it is built."""
+    return central.parent if (central.parent / APPARATUS.name).exists() else APPARATUS.parent
+
+
+def other_documents(central: Path) -> list[Path]:
+    """The edition's documents besides the central one: every ``*-d<number>.xml`` of its folder."""
+    return sorted(p for p in edition_folder(central).glob("*-d[0-9]*.xml") if p.name != central.name)
 
 
 def base_url_argument(value: str) -> str:
@@ -76,7 +97,9 @@ def base_url_argument(value: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Validate the TEI and build the edition's site.")
     parser.add_argument("--check", action="store_true", help="validate and render, but write nothing")
-    parser.add_argument("--source", type=Path, default=SOURCE, help="the TEI file (default: %(default)s)")
+    parser.add_argument("--source", type=Path, default=SOURCE,
+                        help="the central document's TEI file; the other documents and apparatus.xml are read "
+                             "from its folder, or from source/ if it has none (default: %(default)s)")
     parser.add_argument("--out", type=Path, default=SITE, help="the site directory (default: %(default)s)")
     parser.add_argument("--serve", action="store_true", help="preview: serve the site, rebuild and reload on changes")
     parser.add_argument("--port", type=int, help="the preview's port on 127.0.0.1 (default: 8000)")

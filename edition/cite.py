@@ -18,7 +18,7 @@ from lxml import etree
 from markupsafe import Markup, escape
 
 from .load import NS, XML_NS
-from .model import XML_ID, Edition
+from .model import XML_ID, Document, Edition
 from .resolve import TEXT_PAGES, Links
 
 CITE_PAGE = "cite.html"
@@ -26,7 +26,7 @@ DOWNLOADS_DIR = "downloads"
 
 #: How a citation names a passage, by the TEI element that carries its anchor.
 PASSAGE_KINDS = {"head": "heading", "p": "paragraph", "closer": "paragraph", "opener": "wire header",
-                 "note": "note", "pb": "page break"}
+                 "dateline": "dateline", "list": "list", "note": "note", "pb": "page break"}
 _MLA_MONTHS = ("Jan.", "Feb.", "Mar.", "Apr.", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec.")
 
 
@@ -63,7 +63,9 @@ class Facts:
     key: str              # the citation key: the TEI file's name
 
 
-def facts(edition: Edition) -> Facts:
+def facts(edition: Edition | Document) -> Facts:
+    """A document's facts (the edition's central document's, given the edition)."""
+    edition = edition.central if isinstance(edition, Edition) else edition
     v = edition.volume
     header = edition.source.root.find("tei:teiHeader", NS)
     licence = header.find("tei:fileDesc/tei:publicationStmt/tei:availability/tei:licence", NS)
@@ -110,7 +112,7 @@ def mla_date(iso: str) -> str:
 
 
 def _italic(value: str) -> Markup:
-    return Markup("<i>{}</i>").format(value)
+    return Markup(f"<i>{escape(value)}</i>")
 
 
 def _join(*parts: Markup | str) -> Markup:
@@ -183,10 +185,14 @@ def passage_styles(f: Facts, passage: Passage, url: str) -> list[Style]:
 
 # --- the passages ---------------------------------------------------------------------------
 
-def passages(links: Links) -> list[Passage]:
-    """Every passage of the text that carries a Cite link, in reading order."""
-    found = []
-    for element in links.edition.citable:
+def passages(links: Links, document: Document | None = None) -> list[Passage]:
+    """Every passage of a document's text that carries a Cite link, in reading order
+    (of every document, when none is given)."""
+    key = ("passages", document.key if document is not None else None)
+    if key in links.memo:  # every page asks: worked out once a build
+        return links.memo[key]
+    found = links.memo[key] = []
+    for element in (document.citable if document is not None else links.edition.citable):
         anchor = element.get(XML_ID)
         kind = PASSAGE_KINDS.get(etree.QName(element).localname, "passage")
         if kind == "note":
@@ -195,7 +201,7 @@ def passages(links: Links) -> list[Passage]:
             label = f"page {element.get('n')} ({anchor})"
         else:
             label = kind if anchor == kind else f"{kind} {anchor}"
-        found.append(Passage(anchor, TEXT_PAGES[0], label, _opening(element)))
+        found.append(Passage(anchor, links.home.get(anchor, TEXT_PAGES[0]), label, _opening(element)))
     return found
 
 
@@ -284,13 +290,17 @@ DOWNLOADS = (
 )
 
 
-def document_url(links: Links) -> str:
-    return links.url(TEXT_PAGES[0])
+def document_url(links: Links, document: Document | None = None) -> str:
+    """The absolute URL of a document's reading text (the central document's when none is given)."""
+    return links.url((document or links.edition.central).pages["reading"])
 
 
 def citation_files(links: Links, templates) -> dict[str, bytes]:
-    """The document's citation as BibTeX, RIS and CSL-JSON."""
-    f = facts(links.edition)
-    url = document_url(links)
-    return {f"{DOWNLOADS_DIR}/{f.key}.{suffix}": write(f, url).encode("utf-8")
-            for suffix, _, _, write in DOWNLOADS}
+    """Each document's citation as BibTeX, RIS and CSL-JSON."""
+    files = {}
+    for document in links.edition.documents:
+        f = facts(document)
+        url = document_url(links, document)
+        files.update({f"{DOWNLOADS_DIR}/{f.key}.{suffix}": write(f, url).encode("utf-8")
+                      for suffix, _, _, write in DOWNLOADS})
+    return files

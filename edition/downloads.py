@@ -8,29 +8,31 @@ from __future__ import annotations
 
 from copy import deepcopy
 
-from lxml import html
+from lxml import etree, html
 
 from .cite import DOWNLOADS_DIR, facts, long_date
-from .model import XML_ID
-from .resolve import TEXT_PAGES, Links
-from .rules import Renderer
+from .model import XML_ID, Document
+from .resolve import Links
+from .rules import document_html
 
 #: Rendered parts that are navigation, not text.
 _NOT_TEXT = ("permalink", "visually-hidden")
 
 
-def reading_text(links: Links) -> str:
-    edition = links.edition
+def reading_text(links: Links, edition: Document | None = None) -> str:
+    """A document's reading text (the central document's when none is given)."""
+    edition = edition or links.edition.central
     f = facts(edition)
-    r = Renderer(links, TEXT_PAGES[0])
-    rendered = html.fragment_fromstring(str(r.render(edition.document)) + str(r.render(edition.back)),
-                                        create_parent="div")
-    address = links.url(TEXT_PAGES[0]) or TEXT_PAGES[0]
+    page = edition.pages["reading"]
+    text, back = document_html(links, edition, page)  # as the reading page shows it
+    rendered = html.fragment_fromstring(str(text) + str(back), create_parent="div")
+    address = links.url(page) or page
+    example = next((b.get(XML_ID) for b in edition.citable if etree.QName(b).localname == "p"), "")
     lines = [
         edition.title,
         edition.subtitle,
         f"Version {edition.version}, {long_date(edition.date)}. The reading text; source: {f.frus_url}",
-        f"Each passage begins with its anchor in brackets: cite [#drv-3] as {address}#drv-3.",
+        f"Each passage begins with its anchor in brackets: cite [#{example}] as {address}#{example}.",
         "",
     ]
     outer = {id(e) for e in edition.citable}
@@ -64,4 +66,5 @@ def _text_of(block: html.HtmlElement) -> str:
 
 
 def reading_text_file(links: Links, templates) -> dict[str, bytes]:
-    return {f"{DOWNLOADS_DIR}/{facts(links.edition).key}.txt": reading_text(links).encode("utf-8")}
+    return {f"{DOWNLOADS_DIR}/{facts(d).key}.txt": reading_text(links, d).encode("utf-8")
+            for d in links.edition.documents}

@@ -11,7 +11,7 @@ import json
 
 from .anchors import published_anchors
 from .model import Edition
-from .pages import PAGES
+from .pages import all_pages
 from .render import TEI_DIR
 
 MANIFEST = "manifest.json"
@@ -19,11 +19,15 @@ MANIFEST = "manifest.json"
 
 def manifest(files: dict[str, bytes], edition: Edition, base_url: str) -> bytes:
     tei = f"{TEI_DIR}/{edition.source.path.name}"
-    titles = {page.path: page.title for page in PAGES}
+    titles = {page.path: page.title for page in all_pages(edition)}
     data = {
         "edition": {"title": edition.title, "subtitle": edition.subtitle,
                     "version": edition.version, "date": edition.date},
         "base-url": base_url,
+        "documents": {d.key: {"number": d.number, "title": d.volume.document_title,
+                              "reading": d.pages["reading"], "diplomatic": d.pages["diplomatic"],
+                              "cite": d.pages["cite"], "tei": f"{TEI_DIR}/{d.tei_name}", "frus": d.volume.url}
+                      for d in edition.documents},
         "tei": {"path": tei, "sha256": hashlib.sha256(files[tei]).hexdigest()},
         "pages": {path: {"title": titles.get(path, ""), "anchors": anchors}
                   for path, anchors in published_anchors(files).items()},

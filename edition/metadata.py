@@ -25,9 +25,11 @@ def page_url(links: Links, path: str) -> str:
     return links.base_url if (path == HOME and links.base_url) else links.url(path)
 
 
-def meta_tags(links: Links) -> list[tuple[str, str]]:
-    """(name, content) of every <meta> tag, in a fixed order; empty values are left out."""
-    f = facts(links.edition)
+def meta_tags(links: Links, path: str = HOME) -> list[tuple[str, str]]:
+    """(name, content) of every <meta> tag, in a fixed order; empty values are left out.
+    A document's pages describe that document; the edition's pages, the central one."""
+    document = links.page_document(path)
+    f = facts(document)
     tags = [("citation_title", f.title)]
     tags += [("citation_editor", editor) for editor in f.editors]
     tags += [
@@ -37,7 +39,7 @@ def meta_tags(links: Links) -> list[tuple[str, str]]:
         ("citation_publisher", f.publisher),
         ("citation_publication_date", f.year),
         ("citation_language", f.language),
-        ("citation_public_url", document_url(links)),
+        ("citation_public_url", document_url(links, document)),
         ("DC.title", f.title),
     ]
     tags += [("DC.contributor", editor) for editor in f.editors]
@@ -47,7 +49,7 @@ def meta_tags(links: Links) -> list[tuple[str, str]]:
         ("DC.type", "Text"),
         ("DC.format", "text/html"),
         ("DC.language", f.language),
-        ("DC.identifier", document_url(links)),
+        ("DC.identifier", document_url(links, document)),
         ("DC.source", f.frus_url),
         ("DC.relation.isPartOf", f"{f.series}, vol. {f.volume}, {f.book}"),
         ("DC.rights", f.licence),
@@ -57,7 +59,7 @@ def meta_tags(links: Links) -> list[tuple[str, str]]:
 
 def json_ld(links: Links, path: str, title: str) -> dict:
     """The page as schema.org data: a web page of the edition, about the FRUS document."""
-    f = facts(links.edition)
+    f = facts(links.page_document(path))
     document = {
         "@type": "Chapter",
         "name": f.title,
@@ -88,7 +90,7 @@ def head(links: Links, path: str, title: str) -> Markup:
     lines = []
     if links.base_url:
         lines.append(Markup('<link rel="canonical" href="{}">').format(page_url(links, path)))
-    lines += [Markup('<meta name="{}" content="{}">').format(name, content) for name, content in meta_tags(links)]
+    lines += [Markup('<meta name="{}" content="{}">').format(name, content) for name, content in meta_tags(links, path)]
     lines.append(Markup('<script type="application/ld+json">{}</script>').format(
         _script_json(json_ld(links, path, title))))
     return Markup("\n").join(lines)
@@ -97,13 +99,19 @@ def head(links: Links, path: str, title: str) -> Markup:
 def passage_citations(links: Links, path: str) -> Markup:
     """For the Cite links' copy to the clipboard: the Chicago note of the passages a page shows,
     as one template with the slots ``{passage}`` and ``{url}`` and each passage's two values."""
+    document = links.page_document(path)
     shown = {p.anchor: p for p in passages(links) if p.anchor in links.on_page.get(path, ())}
     if not shown:
         return Markup("")
-    data = {
-        "template": chicago_note(facts(links.edition), "{url}", "{passage}").striptags(),
-        "passages": {anchor: {"passage": p.label, "url": passage_url(links, p)} for anchor, p in shown.items()},
-    }
+
+    def template(of) -> str:
+        return chicago_note(facts(of), "{url}", "{passage}").striptags()
+    data = {"template": template(document), "passages": {}}
+    for anchor, p in shown.items():
+        data["passages"][anchor] = {"passage": p.label, "url": passage_url(links, p)}
+        other = links.document_of.get(anchor, document)
+        if other is not document:  # a passage of another document (notes.html): that document's citation
+            data["passages"][anchor]["template"] = template(other)
     return Markup('<script type="application/json" id="passage-citations">{}</script>').format(_script_json(data))
 
 

@@ -1,7 +1,9 @@
 """Stage 3: the validated TEI as plain data the later stages read.
 
-Nothing here renders or links: it gathers what the header says about the
-edition and its source, the citable blocks, the FRUS notes and the name entries.
+Nothing here renders or links: for each document it gathers what the header
+says about it and its source, the citable blocks and the FRUS notes; for the
+edition, the documents in FRUS order and the name entries, events and channels
+of the shared apparatus.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from .load import NS, TEI_NS, XML_NS, Source
 XML_ID = f"{{{XML_NS}}}id"
 
 #: TEI elements in <text> that a reader can cite: each carries a permanent xml:id.
-CITABLE = ("head", "p", "opener", "closer", "note", "pb")
+CITABLE = ("head", "p", "opener", "dateline", "list", "closer", "note", "pb")
 
 
 @dataclass(frozen=True)
@@ -104,8 +106,11 @@ class ArchivalSource:
 
 
 @dataclass
-class Edition:
+class Document:
+    """One FRUS document of the edition: its file, header facts, text, notes and pages."""
+
     source: Source
+    key: str                # "d170": the document's number, the prefix of its ids
     title: str
     subtitle: str
     version: str
@@ -116,10 +121,83 @@ class Edition:
     document: etree._Element
     back: etree._Element
     notes: list[Note]
+    citable: list[etree._Element]
+    pages: dict[str, str] = field(default_factory=dict)  # view ("reading", "diplomatic", "cite") -> path
+
+    @property
+    def number(self) -> str:
+        return self.volume.document_number
+
+    @property
+    def tei_name(self) -> str:
+        return self.source.path.name
+
+
+@dataclass
+class Edition:
+    """The documents in FRUS order and the apparatus they share; the central document
+    (Document 171) gives the edition its title, version and history."""
+
+    documents: list[Document]
+    central: Document
+    apparatus: Source | None = None
     entries: dict[str, Entry] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
     channels: list[Channel] = field(default_factory=list)
-    citable: list[etree._Element] = field(default_factory=list)
+
+    # The edition as a whole is named and versioned by its central document.
+    @property
+    def source(self) -> Source:
+        return self.central.source
+
+    @property
+    def title(self) -> str:
+        return self.central.title
+
+    @property
+    def subtitle(self) -> str:
+        return self.central.subtitle
+
+    @property
+    def version(self) -> str:
+        return self.central.version
+
+    @property
+    def date(self) -> str:
+        return self.central.date
+
+    @property
+    def volume(self) -> Volume:
+        return self.central.volume
+
+    @property
+    def archive(self) -> ArchivalSource:
+        return self.central.archive
+
+    @property
+    def revisions(self) -> list[Revision]:
+        return self.central.revisions
+
+    @property
+    def document(self) -> etree._Element:
+        return self.central.document
+
+    @property
+    def back(self) -> etree._Element:
+        return self.central.back
+
+    @property
+    def notes(self) -> list[Note]:
+        """Every note of every document, in FRUS order."""
+        return [note for d in self.documents for note in d.notes]
+
+    @property
+    def citable(self) -> list[etree._Element]:
+        return [block for d in self.documents for block in d.citable]
+
+    @property
+    def sources(self) -> list[Source]:
+        return [d.source for d in self.documents] + ([self.apparatus] if self.apparatus is not None else [])
 
 
 #: What the pages need that the grammar leaves optional: (context, path, message, hint).
@@ -130,7 +208,15 @@ REQUIRED = (
 )
 
 
-def build_model(source: Source) -> Edition:
+def document_pages(key: str, central: bool) -> dict[str, str]:
+    """Where a document's views are: Document 171's addresses stay as first published;
+    every other document's are flat, named by its key (d170.html, d170-diplomatic.html, d170-cite.html)."""
+    if central:
+        return {"reading": "text.html", "diplomatic": "diplomatic.html", "cite": "cite.html"}
+    return {"reading": f"{key}.html", "diplomatic": f"{key}-diplomatic.html", "cite": f"{key}-cite.html"}
+
+
+def build_document(source: Source, central: bool = False) -> Document:
     root = source.root
     missing = []
     for context_path, path, message, hint in REQUIRED:
@@ -143,8 +229,11 @@ def build_model(source: Source) -> Edition:
     bibl = header.find(".//tei:sourceDesc/tei:biblStruct", NS)
     edition = header.find("tei:fileDesc/tei:editionStmt/tei:edition", NS)
     text = root.find("tei:text", NS)
-    return Edition(
+    document = text.find("tei:body/tei:div[@type='document']", NS)
+    key = f"d{document.get('n')}"
+    return Document(
         source=source,
+        key=key,
         title=_text(header, "tei:fileDesc/tei:titleStmt/tei:title[@type='main']"),
         subtitle=_text(header, "tei:fileDesc/tei:titleStmt/tei:title[@type='sub']"),
         version=edition.get("n"),
@@ -155,18 +244,33 @@ def build_model(source: Source) -> Edition:
         document=text.find("tei:body/tei:div[@type='document']", NS),
         back=text.find("tei:back", NS),
         notes=[Note(n.get(XML_ID), n.get("n"), n.get("type"), n) for n in text.iterfind("tei:back/tei:div/tei:note", NS)],
+        citable=[e for e in text.iter(*(f"{{{TEI_NS}}}{name}" for name in CITABLE)) if e.get(XML_ID)],
+        pages=document_pages(key, central),
+    )
+
+
+def build_model(source: Source, others: list[Source] = (), apparatus: Source | None = None) -> Edition:
+    """The edition: ``source`` its central document, ``others`` the rest, ``apparatus`` the shared
+    names, events and channels (read from the central document's own standOff when None)."""
+    central = build_document(source, central=True)
+    documents = sorted([central] + [build_document(s) for s in others], key=lambda d: int(d.number or 0))
+    shared = (apparatus or source).root.find("tei:standOff", NS)
+    found = shared if shared is not None else etree.Element(f"{{{TEI_NS}}}standOff")
+    return Edition(
+        documents=documents,
+        central=central,
+        apparatus=apparatus,
         entries={
             e.get(XML_ID): Entry(e.get(XML_ID), etree.QName(e).localname,
                                  _plain(e.find("tei:*", NS)), e.find("tei:note[@type='identification']", NS))
-            for e in root.iterfind("tei:standOff/*/*", NS) if etree.QName(e).localname in ("person", "org", "place")
+            for e in found.iterfind("*/*", NS) if etree.QName(e).localname in ("person", "org", "place")
         },
-        events=[_event(e) for e in root.iterfind("tei:standOff/tei:listEvent/tei:event", NS)],
+        events=[_event(e) for e in found.iterfind("tei:listEvent/tei:event", NS)],
         channels=[
             Channel(r.get(XML_ID), r.get("when") or r.get("notBefore"), r.get("when") is None,
                     r.get("active")[1:], r.get("passive")[1:], r.find("tei:desc", NS), r.get("source"))
-            for r in root.iterfind("tei:standOff/tei:listRelation/tei:relation", NS)
+            for r in found.iterfind("tei:listRelation/tei:relation", NS)
         ],
-        citable=[e for e in text.iter(*(f"{{{TEI_NS}}}{name}" for name in CITABLE)) if e.get(XML_ID)],
     )
 
 

@@ -1,8 +1,12 @@
-"""What each page of the site shows: ``PAGES``, one row a page.
+"""What each page of the site shows: ``PAGES``, one row a page of the edition, and
+``document_pages``, the rows of each further document's pages.
 
 A row gives the page's path, its template, its title, its label in the
-navigation (None keeps it out) and the function that gathers its context from
-the resolved edition. ``render`` lays every row out with its template.
+edition's navigation (None keeps it out) and the function that gathers its
+context from the resolved edition. ``render`` lays every row out with its template.
+Document 171 keeps the addresses it was first published at (text.html …); every
+other document's pages are named by its key (d170.html, d170-diplomatic.html,
+d170-cite.html).
 """
 from __future__ import annotations
 
@@ -18,25 +22,62 @@ from . import cite
 from .cite import long_date
 from .load import NS
 from .markdown import markdown_file
-from .model import XML_ID
-from .resolve import CHRONOLOGY_PAGE, COMPARE_PAGE, COMPOSITE_PAGE, NAMES_PAGE, NOTES_PAGE, TEXT_PAGES, Links
-from .rules import Renderer
+from .model import XML_ID, Document, Edition
+from .resolve import (CHRONOLOGY_PAGE, COMPARE_PAGE, COMPOSITE_PAGE, CONTENTS_PAGE, NAMES_PAGE, NOTES_PAGE,
+                      TEXT_PAGES, Links)
+from .rules import Renderer, document_html
 from .timeline import channels, document_label, timeline
 
 KIND_HEADINGS = {"person": "Persons", "org": "Organisations", "place": "Places"}
 
 
+def summary_of(links: Links, document: Document, path: str) -> Markup:
+    """A document's FRUS summary note, as the reading text shows it."""
+    note = next((note for note in document.notes if note.type == "summary"), None)
+    return Renderer(links, path).inline(note.element).strip() if note is not None else Markup("")
+
+
 def home(links: Links, path: str) -> dict:
-    summary = next((note for note in links.edition.notes if note.type == "summary"), None)
-    r = Renderer(links, path)
-    return {"summary": r.inline(summary.element).strip() if summary is not None else Markup("")}
+    return {"summary": summary_of(links, links.edition.central, path)}
 
 
 def text_view(view: str) -> Callable[[Links, str], dict]:
     def context(links: Links, path: str) -> dict:
-        r = Renderer(links, path, view)
-        return {"view": view, "document": r.render(links.edition.document), "back": r.render(links.edition.back)}
+        text, back = document_html(links, links.page_document(path), path, view)
+        return {"view": view, "document": text, "back": back}
     return context
+
+
+def _dated(document: Document) -> tuple[str, str]:
+    """The date and time of a document as its dateline (or its heading) gives them, and @when."""
+    dateline = document.document.find(".//tei:dateline", NS)
+    dated = document.document.find(".//tei:dateline//tei:date[@when]", NS)
+    if dateline is not None and etree.QName(dateline.getparent()).localname != "opener":
+        return " ".join("".join(dateline.itertext()).split()), dated.get("when") if dated is not None else ""
+    heading_date = document.document.find("tei:head/tei:date[@when]", NS)
+    if heading_date is not None:
+        return " ".join("".join(heading_date.itertext()).split()), heading_date.get("when")
+    return "", ""
+
+
+def _parties(document: Document, kind: str) -> str:
+    """Sender or recipient as the header's correspDesc records them."""
+    action = document.source.root.find(f".//tei:correspDesc/tei:correspAction[@type='{kind}']", NS)
+    if action is None:
+        return ""
+    return ", ".join(" ".join("".join(e.itertext()).split()) for e in action
+                     if etree.QName(e).localname in ("persName", "orgName"))
+
+
+def contents(links: Links, path: str) -> dict:
+    """The documents of the edition in FRUS order: number, date, from and to, FRUS summary, views."""
+    rows = []
+    for document in links.edition.documents:
+        when, iso = _dated(document)
+        rows.append({"document": document, "when": when, "iso": iso,
+                     "sender": _parties(document, "sent"), "receiver": _parties(document, "received"),
+                     "summary": summary_of(links, document, path)})
+    return {"rows": rows}
 
 
 def names(links: Links, path: str) -> dict:
@@ -45,12 +86,22 @@ def names(links: Links, path: str) -> dict:
     for kind, heading in KIND_HEADINGS.items():
         entries = [
             {"entry": e, "identification": r.inline(e.identification).strip(),
-             "occurrences": [block.get(XML_ID) for block in links.occurrences.get(e.id, [])]}
+             "occurrences": _by_document(links, [block.get(XML_ID) for block in links.occurrences.get(e.id, [])])}
             for e in links.edition.entries.values() if e.kind == kind
         ]
         if entries:
             groups.append({"heading": heading, "entries": entries})
     return {"groups": groups}
+
+
+def _by_document(links: Links, anchors: list[str]) -> list[dict]:
+    """Anchors grouped by their document, in FRUS order, each with its link."""
+    groups = []
+    for document in links.edition.documents:
+        mine = [(a, f"{links.home[a]}#{a}") for a in anchors if links.document_of.get(a) is document]
+        if mine:
+            groups.append({"document": document, "anchors": mine})
+    return groups
 
 
 #: The edition's texts in Markdown, kept in the project's source/ folder.
@@ -116,19 +167,24 @@ def compare(links: Links, path: str) -> dict:
 
 
 def notes(links: Links, path: str) -> dict:
-    """Every FRUS note and every editorial note, each with the passage it belongs to."""
+    """Every FRUS note and every editorial note, each with the passage it belongs to, under its document."""
     r = Renderer(links, path)
-    groups = {"FRUS notes": [], "Editorial notes": []}
-    for note in links.edition.notes:
-        ref = links.ref_of_note[note.id]
-        block = links.block_of(links.refs[ref])
-        groups["Editorial notes" if note.type == "editorial" else "FRUS notes"].append({
-            "note": note,
-            "content": r.inline(note.element).strip(),
-            "passage": block.get(XML_ID),
-            "passage_href": f"{TEXT_PAGES[0]}#{ref}",
-        })
-    return {"groups": [(heading, items) for heading, items in groups.items() if items]}
+    documents = []
+    for document in links.edition.documents:
+        groups = {"FRUS notes": [], "Editorial notes": []}
+        for note in document.notes:
+            ref = links.ref_of_note[note.id]
+            block = links.block_of(links.refs[ref])
+            groups["Editorial notes" if note.type == "editorial" else "FRUS notes"].append({
+                "note": note,
+                "content": r.inline(note.element).strip(),
+                "passage": block.get(XML_ID),
+                "passage_href": f"{document.pages['reading']}#{ref}",
+                "cite_page": document.pages["cite"],
+            })
+        documents.append({"document": document,
+                          "groups": [(heading, items) for heading, items in groups.items() if items]})
+    return {"documents": documents}
 
 
 def date_span(start: str, end: str) -> str:
@@ -149,12 +205,13 @@ def chronology(links: Links, path: str) -> dict:
         "when": date_span(e.start, e.end),
         "label": r.inline(e.label).strip(),
         "desc": r.inline(e.desc).strip(),
-        "passages": [(p, f"{TEXT_PAGES[0]}#{p}") for p in e.passages],
+        "passages": [(p, f"{links.home[p]}#{p}") for p in e.passages],
         "sources": [r.render(b) for b in e.sources],
     } for e in edition.events]
     lanes = {lane: edition.entries[lane].name for lane in {c.sender for c in edition.channels} | {c.receiver for c in edition.channels}}
     messages = [{
         "channel": c, "when": ("after " if c.after else "") + long_date(c.when), "document": document_label(c.source),
+        "held": links.held(c.source)[0].pages["reading"] if links.held(c.source) else None,
         "sender": lanes[c.sender], "receiver": lanes[c.receiver],
         "desc": r.inline(c.desc).strip(),
     } for c in edition.channels]
@@ -166,14 +223,16 @@ def chronology(links: Links, path: str) -> dict:
     }
 def cite_page(links: Links, path: str) -> dict:
     """The document in every style, its downloads, and each passage's ready citations."""
-    f = cite.facts(links.edition)
+    document = links.page_document(path)
+    f = cite.facts(document)
     return {
-        "styles": cite.document_styles(f, cite.document_url(links)),
+        "heading": "Cite this edition" if document is links.edition.central else f"Cite Document {document.number}",
+        "styles": cite.document_styles(f, cite.document_url(links, document)),
         "downloads": [{"href": f"{cite.DOWNLOADS_DIR}/{f.key}.{suffix}", "label": label, "type": media}
                       for suffix, label, media, _ in cite.DOWNLOADS],
         "reading_text": f"{cite.DOWNLOADS_DIR}/{f.key}.txt",
         "passages": [{"passage": p, "styles": cite.passage_styles(f, p, cite.passage_url(links, p))}
-                     for p in cite.passages(links)],
+                     for p in cite.passages(links, document)],
         "has_base_url": bool(links.base_url),
     }
 
@@ -194,17 +253,65 @@ class Page:
     context: Callable[[Links, str], dict]
 
 
+#: The edition's pages: those with a label in ``nav`` make the edition's navigation; Document 171's
+#: views (reading, diplomatic, the message to the Chinese side, the comparison, cite) are in its own.
 PAGES = (
     Page("index.html", "index.html", "About this edition", "Home", home),
+    Page(CONTENTS_PAGE, "documents.html", "The documents", "Documents", contents),
     Page("about.html", "about.html", "Introduction and editorial principles", "Introduction", about),
-    Page(TEXT_PAGES[0], "text.html", "Reading text", "Reading text", text_view("reading")),
-    Page(TEXT_PAGES[1], "diplomatic.html", "Diplomatic text", "Diplomatic text", text_view("diplomatic")),
-    Page(COMPOSITE_PAGE, "composite.html", "The message to the Chinese side", "Message to the Chinese", composite),
-    Page(COMPARE_PAGE, "compare.html", "The two messages compared", "Comparison", compare),
+    Page(TEXT_PAGES[0], "text.html", "Reading text", None, text_view("reading")),
+    Page(TEXT_PAGES[1], "diplomatic.html", "Diplomatic text", None, text_view("diplomatic")),
+    Page(COMPOSITE_PAGE, "composite.html", "The message to the Chinese side", None, composite),
+    Page(COMPARE_PAGE, "compare.html", "The two messages compared", None, compare),
     Page(NOTES_PAGE, "notes.html", "All notes", "Notes", notes),
     Page(NAMES_PAGE, "names.html", "Names", "Names", names),
     Page(CHRONOLOGY_PAGE, "chronology.html", "Chronology and channels", "Chronology", chronology),
     # citation and versions
-    Page(cite.CITE_PAGE, "cite.html", "Cite this edition", "Cite", cite_page),
+    Page(cite.CITE_PAGE, "cite.html", "Cite this edition", None, cite_page),
     Page("changes.html", "changes.html", "Changes", "Changes", changes),
 )
+
+#: The views of each document in its own navigation: (view, label); Document 171 has two more.
+DOCUMENT_VIEWS = (("reading", "Reading text"), ("diplomatic", "Diplomatic text"), ("cite", "Cite"))
+CENTRAL_VIEWS = ((COMPOSITE_PAGE, "Message to the Chinese"), (COMPARE_PAGE, "Comparison"))
+
+
+def document_pages(edition: Edition) -> tuple[Page, ...]:
+    """The reading, diplomatic and Cite pages of every document but the central one."""
+    rows = []
+    for d in edition.documents:
+        if d is edition.central:
+            continue
+        rows += [Page(d.pages["reading"], "document.html", f"Document {d.number}: reading text", None,
+                      text_view("reading")),
+                 Page(d.pages["diplomatic"], "document.html", f"Document {d.number}: diplomatic text", None,
+                      text_view("diplomatic")),
+                 Page(d.pages["cite"], "cite.html", f"Cite Document {d.number}", None, cite_page)]
+    return tuple(rows)
+
+
+def all_pages(edition: Edition) -> tuple[Page, ...]:
+    return PAGES + document_pages(edition)
+
+
+def document_navigation(links: Links, path: str) -> dict | None:
+    """A document's own navigation for one of its pages: its views, its TEI, the previous and
+    next documents in FRUS order (the same view); None for the edition's pages."""
+    documents = links.edition.documents
+    document = next((d for d in documents if path in d.pages.values()), None)
+    if document is None:
+        if path not in (COMPOSITE_PAGE, COMPARE_PAGE):
+            return None
+        document = links.edition.central
+    view = next((v for v, p in document.pages.items() if p == path), "reading")
+    views = [(document.pages[v], label) for v, label in DOCUMENT_VIEWS]
+    if document is links.edition.central:
+        views[2:2] = CENTRAL_VIEWS
+    i = documents.index(document)
+    neighbour = lambda d: {"href": d.pages[view], "label": f"Document {d.number}"} if d else None
+    return {
+        "document": document,
+        "views": views,
+        "previous": neighbour(documents[i - 1] if i > 0 else None),
+        "next": neighbour(documents[i + 1] if i + 1 < len(documents) else None),
+    }

@@ -88,30 +88,33 @@ class Held:
 
 
 def held_texts(edition: Edition) -> dict[str, Held]:
-    """Every text a quotation may name: the document by its FRUS address, each passage by "#id"."""
-    notes = edition.back.find("tei:div[@type='notes']", NS)
-    parts = [readings(edition.document)] + ([readings(notes)] if notes is not None else [])
-    whole = tuple(" ".join(reading) for reading in zip(*parts))
-    held = {edition.volume.url: Held(f"Document {edition.volume.document_number}", whole)}
-    for block in edition.citable:
-        held["#" + block.get(XML_ID)] = Held(f"the passage #{block.get(XML_ID)}", readings(block))
+    """Every text a quotation may name: each document by its FRUS address, each passage by "#id"."""
+    held = {}
+    for document in edition.documents:
+        notes = document.back.find("tei:div[@type='notes']", NS)
+        parts = [readings(document.document)] + ([readings(notes)] if notes is not None else [])
+        whole = tuple(" ".join(reading) for reading in zip(*parts))
+        held[document.volume.url] = Held(f"Document {document.volume.document_number}", whole)
+        for block in document.citable:
+            held["#" + block.get(XML_ID)] = Held(f"the passage #{block.get(XML_ID)}", readings(block))
     return held
 
 
 def check_quotations(edition: Edition) -> None:
     """Raise BuildFailed for every quotation of a held text that is not in it, in source order."""
     held = held_texts(edition)
-    locate = edition.source.locator.at
     problems = []
-    for quote in edition.source.root.iter(f"{{{TEI_NS}}}quote"):
-        for pointer in sources_of(quote):
-            source = held.get(pointer)
-            if source is None:
-                continue
-            parts = parts_of(quote)
-            if not any(stands_in(parts, text) for text in source.texts):
-                shown = " ".join("".join(quote.itertext()).split())
-                problems.append(locate(quote, f"the quotation “{_shortened(shown)}” is not in {source.name}", HINT))
+    for file in edition.sources:  # the documents and the apparatus
+        locate = file.locator.at
+        for quote in file.root.iter(f"{{{TEI_NS}}}quote"):
+            for pointer in sources_of(quote):
+                source = held.get(pointer)
+                if source is None:
+                    continue
+                parts = parts_of(quote)
+                if not any(stands_in(parts, text) for text in source.texts):
+                    shown = " ".join("".join(quote.itertext()).split())
+                    problems.append(locate(quote, f"the quotation “{_shortened(shown)}” is not in {source.name}", HINT))
     if problems:
         raise BuildFailed(problems)
 

@@ -7,6 +7,7 @@ the stylesheet, the downloads) come from the functions in ``FILES``.
 """
 from __future__ import annotations
 
+import functools
 import json
 import traceback
 from pathlib import Path
@@ -18,7 +19,7 @@ from markupsafe import Markup
 from . import cite, metadata
 from .diagnostics import BuildFailed, Diagnostic, display_path
 from .downloads import reading_text_file
-from .pages import PAGES, long_date
+from .pages import all_pages, document_navigation, long_date
 from .resolve import Links
 from .rules import permalink
 
@@ -28,10 +29,13 @@ TEI_DIR = "tei"
 # --- files that are not pages ----------------------------------------------------------
 
 def tei_files(links: Links, templates: Path) -> dict[str, bytes]:
-    """The TEI as it stands in source/, with its schema beside it as its xml-model PIs expect."""
-    source = links.edition.source.path
-    files = {f"{TEI_DIR}/{source.name}": source.read_bytes()}
-    for schema in sorted((source.parent / "schema").glob("edition.*")):
+    """Each document's TEI and the shared apparatus as they stand in source/ (the text the load
+    stage read, not the file again), with the schemas beside them as their xml-model PIs expect."""
+    files = {f"{TEI_DIR}/{source.path.name}": source.text.encode("utf-8") for source in links.edition.sources}
+    folder = links.edition.source.path.parent / "schema"
+    if not folder.is_dir():  # a central document kept elsewhere: the edition's own schemas
+        folder = Path(__file__).resolve().parent.parent / "source" / "schema"
+    for schema in sorted(folder.glob("*.rng")) + sorted(folder.glob("*.sch")):
         files[f"{TEI_DIR}/schema/{schema.name}"] = schema.read_bytes()
     return files
 
@@ -57,8 +61,12 @@ def name_data(links: Links) -> Markup:
     return Markup(json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c"))
 
 
+@functools.lru_cache(maxsize=4)
 def environment(templates: Path) -> jinja2.Environment:
+    """One environment per templates folder for the life of the process: it compiles each template
+    once and, checking the files' times (``auto_reload``), again when one is saved."""
     env = jinja2.Environment(
+        auto_reload=True,
         loader=jinja2.FileSystemLoader(str(templates)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -74,19 +82,21 @@ def environment(templates: Path) -> jinja2.Environment:
 def render_site(links: Links, templates: Path) -> dict[str, bytes]:
     """Every file of the site, by its path relative to the site's root."""
     env = environment(templates)
+    pages = all_pages(links.edition)
     common = {
         "edition": links.edition,
         "name_data": name_data(links),
-        "pages": [page for page in PAGES if page.nav],
-        "tei_href": f"{TEI_DIR}/{links.edition.source.path.name}",
+        "pages": [page for page in pages if page.nav],
         # reference-manager metadata and the Cite links' citations, per page
         "head_metadata": lambda page: metadata.head(links, page.path, page.title),
         "passage_citations": lambda page: metadata.passage_citations(links, page.path),
         "document_citation": cite.chicago_note(cite.facts(links.edition), cite.document_url(links)),
     }
     files: dict[str, bytes] = {}
-    for page in PAGES:
-        context = dict(common, page=page, **page.context(links, page.path))
+    for page in pages:
+        document = links.page_document(page.path)
+        context = dict(common, page=page, doc=document, docnav=document_navigation(links, page.path),
+                       tei_href=f"{TEI_DIR}/{document.tei_name}", **page.context(links, page.path))
         _add(files, page.path, _render(env, page.template, context).encode("utf-8"))
     for produce in FILES:
         for path, data in produce(links, templates).items():

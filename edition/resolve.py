@@ -13,10 +13,11 @@ from lxml import etree
 
 from .diagnostics import BuildFailed
 from .load import NS
-from .model import XML_ID, Edition, Note
+from .model import XML_ID, Document, Edition, Note
 
-#: The views of the whole text: each shows every id of <text>, so the same anchors work in all.
+#: Document 171's views of the whole text: each shows every id of <text>, so the same anchors work in all.
 TEXT_PAGES = ("text.html", "diplomatic.html")
+CONTENTS_PAGE = "documents.html"
 NAMES_PAGE = "names.html"
 NOTES_PAGE = "notes.html"
 CHRONOLOGY_PAGE = "chronology.html"
@@ -35,6 +36,8 @@ class Links:
     occurrences: dict[str, list[etree._Element]] = field(default_factory=dict)
     refs: dict[str, etree._Element] = field(default_factory=dict)  # note reference id -> its <ptr>
     base_url: str = ""  # the edition's public address ("https://…/"); empty until one is decided
+    document_of: dict[str, Document] = field(default_factory=dict)  # id of a text -> its document
+    memo: dict = field(default_factory=dict)  # what several pages need, worked out once a build
 
     def url(self, path: str) -> str:
         """The absolute URL of a site path (``text.html#drv-3``), or "" while no base URL is set."""
@@ -58,83 +61,128 @@ class Links:
 
     def __post_init__(self) -> None:
         self._citable = set(self.edition.citable)
+        self._held = {d.volume.url: d for d in self.edition.documents if d.volume.url}
+
+    def held(self, url: str) -> tuple[Document, str] | None:
+        """A history.state.gov address of a document the edition holds: the document and the
+        anchor the address names (``…/d172#d172-i-presented-the-package``; "" for the document)."""
+        address, _, fragment = url.partition("#")
+        document = self._held.get(address.rstrip("/"))
+        return (document, fragment) if document is not None else None
+
+    def page_document(self, path: str) -> Document:
+        """The document a page is about: its own for a document's page, else the central one."""
+        for document in self.edition.documents:
+            if path in document.pages.values():
+                return document
+        return self.edition.central
+
+    def cite_page(self, anchor: str) -> str:
+        """The Cite page of the document an anchor stands in."""
+        document = self.document_of.get(anchor)
+        return document.pages["cite"] if document is not None else self.edition.central.pages["cite"]
+
+    def locate(self, element: etree._Element, message: str, hint: str = ""):
+        """A diagnostic at the element, in whichever file of the edition holds it."""
+        root = element.getroottree().getroot()
+        for source in self.edition.sources:
+            if source.root is root:
+                return source.locator.at(element, message, hint)
+        return self.edition.source.locator.at(element, message, hint)
 
 
 def _ids(elements) -> set[str]:
     return {e.get(XML_ID) for root in elements for e in root.iter() if e.get(XML_ID)}
 
 
+def _locator(edition: Edition):
+    roots = {id(source.root): source for source in edition.sources}
+
+    def locate(element, message, hint=""):
+        source = roots.get(id(element.getroottree().getroot()), edition.source)
+        return source.locator.at(element, message, hint)
+    return locate
+
+
 def resolve(edition: Edition, base_url: str = "") -> Links:
-    root = edition.source.root
-    text = root.find("tei:text", NS)
-    locate = edition.source.locator.at
+    texts = [d.source.root.find("tei:text", NS) for d in edition.documents]
+    locate = _locator(edition)
     problems = []
 
     parts: dict[str, list[etree._Element]] = {}
-    divisions = {d.get(XML_ID): d for d in text.iter(f"{{{NS['tei']}}}div")}
-    for join in text.iter(f"{{{NS['tei']}}}join"):
-        wanted = [token[1:] for token in join.get("target", "").split()]
-        missing = [w for w in wanted if w not in divisions]
-        if missing:
-            problems.append(locate(join, f"join names {', '.join('#' + m for m in missing)}, which is not a division",
-                                   "point @target at the xml:ids of divisions, in reading order"))
-        parts[join.get(XML_ID)] = [divisions[w] for w in wanted if w in divisions]
+    divisions = {d.get(XML_ID): d for text in texts for d in text.iter(f"{{{NS['tei']}}}div")}
+    for text in texts:
+        for join in text.iter(f"{{{NS['tei']}}}join"):
+            wanted = [token[1:] for token in join.get("target", "").split()]
+            missing = [w for w in wanted if w not in divisions]
+            if missing:
+                problems.append(locate(join, f"join names {', '.join('#' + m for m in missing)}, which is not a division",
+                                       "point @target at the xml:ids of divisions, in reading order"))
+            parts[join.get(XML_ID)] = [divisions[w] for w in wanted if w in divisions]
 
-    text_ids = _ids([text])
-    annotation_ids = _ids(text.iterfind("tei:back/tei:div[@type='annotations']", NS))
     notes_ids = {note.id for note in edition.notes}
-    standoff = root.find("tei:standOff", NS)
-    chronology_ids = {e.get(XML_ID) for e in standoff.iterfind("tei:listEvent/tei:event", NS)} | {
-        r.get(XML_ID) for r in standoff.iterfind("tei:listRelation/tei:relation", NS)}
+    chronology_ids = {e.id for e in edition.events} | {c.id for c in edition.channels}
     joined = _ids(d for divs in parts.values() for d in divs)
     # The pages that show joined divisions show the notes referenced in them too.
     joined |= {ptr.get("target")[1:] for divs in parts.values() for d in divs
                for ptr in d.iterfind(".//tei:ptr[@type='noteAnchor']", NS)}
     on_page = {
-        TEXT_PAGES[0]: text_ids,
-        TEXT_PAGES[1]: text_ids - annotation_ids,
         NAMES_PAGE: set(edition.entries),
         NOTES_PAGE: notes_ids,
         CHRONOLOGY_PAGE: chronology_ids,
         COMPOSITE_PAGE: joined,
         COMPARE_PAGE: joined,
     }
-    home = {i: TEXT_PAGES[0] for i in text_ids}
+    home: dict[str, str] = {}
+    document_of: dict[str, Document] = {}
+    annotation_ids: dict[str, set[str]] = {}
+    for document, text in zip(edition.documents, texts):
+        text_ids = _ids([text])
+        annotation_ids[document.key] = _ids(text.iterfind("tei:back/tei:div[@type='annotations']", NS))
+        on_page[document.pages["reading"]] = text_ids
+        on_page[document.pages["diplomatic"]] = text_ids - annotation_ids[document.key]
+        home.update({i: document.pages["reading"] for i in text_ids})
+        document_of.update({i: document for i in text_ids})
     home.update({i: NAMES_PAGE for i in edition.entries})
     home.update({i: CHRONOLOGY_PAGE for i in chronology_ids})
 
     notes = {note.id: note for note in edition.notes}
     note_of_ref: dict[str, Note] = {}
     refs: dict[str, etree._Element] = {}
-    for ptr in text.iterfind(".//tei:ptr[@type='noteAnchor']", NS):
-        note = notes.get(ptr.get("target", "")[1:])
-        if note is None or not ptr.get(XML_ID):
-            problems.append(locate(ptr, f"note reference {ptr.get('target')!r} cannot be resolved",
-                                   "give the <ptr> an xml:id and point it at a note in back"))
-            continue
-        note_of_ref[ptr.get(XML_ID)] = note
-        refs[ptr.get(XML_ID)] = ptr
+    for text in texts:
+        for ptr in text.iterfind(".//tei:ptr[@type='noteAnchor']", NS):
+            note = notes.get(ptr.get("target", "")[1:])
+            if note is None or not ptr.get(XML_ID):
+                problems.append(locate(ptr, f"note reference {ptr.get('target')!r} cannot be resolved",
+                                       "give the <ptr> an xml:id and point it at a note in back"))
+                continue
+            note_of_ref[ptr.get(XML_ID)] = note
+            refs[ptr.get(XML_ID)] = ptr
     # The diplomatic view shows the source alone: no editorial notes, nor their references.
-    on_page[TEXT_PAGES[1]] -= {ref for ref, note in note_of_ref.items() if note.type == "editorial"}
+    for document in edition.documents:
+        on_page[document.pages["diplomatic"]] -= {ref for ref, note in note_of_ref.items() if note.type == "editorial"}
 
     links = Links(edition, home, on_page, note_of_ref,
-                  {note.id: ref for ref, note in note_of_ref.items()}, parts, base_url=base_url, refs=refs)
-    for element in root.iter():
-        if not isinstance(element.tag, str) or element.tag == f"{{{NS['tei']}}}join":
-            continue
-        for attr in ("ref", "target", "active", "passive"):
-            pointer = element.get(attr)
-            if pointer is None or (attr == "target" and element.get("type") == "noteAnchor"):
+                  {note.id: ref for ref, note in note_of_ref.items()}, parts, base_url=base_url, refs=refs,
+                  document_of=document_of)
+    for source in edition.sources:
+        for element in source.root.iter():
+            if not isinstance(element.tag, str) or element.tag == f"{{{NS['tei']}}}join":
                 continue
-            if pointer.startswith("#") and pointer[1:] not in home:
-                problems.append(locate(element, f"@{attr}={pointer!r} points to nothing the edition shows",
-                                       "point to an xml:id in <text> or in standOff"))
-                continue
-            if attr == "ref" and text in element.iterancestors():
-                blocks = links.occurrences.setdefault(pointer[1:], [])
-                block = links.block_of(element)
-                if block not in blocks:
-                    blocks.append(block)
+            for attr in ("ref", "target", "active", "passive"):
+                pointer = element.get(attr)
+                if pointer is None or (attr == "target" and element.get("type") == "noteAnchor"):
+                    continue
+                if pointer.startswith("#") and pointer[1:] not in home:
+                    problems.append(locate(element, f"@{attr}={pointer!r} points to nothing the edition shows",
+                                           "point to an xml:id in <text> or in standOff"))
+                    continue
+                if attr == "ref" and element.get(XML_ID) is None and pointer[1:] in edition.entries \
+                        and any(t in element.iterancestors() for t in texts):
+                    blocks = links.occurrences.setdefault(pointer[1:], [])
+                    block = links.block_of(element)
+                    if block not in blocks:
+                        blocks.append(block)
     if problems:
         raise BuildFailed(problems)
     return links

@@ -1,9 +1,12 @@
 """Stage 2: validate the TEI against the edition's grammar and rules.
 
-Both run on every build and every problem of both is reported together:
-``edition.rng`` (RELAX NG: which elements and attributes, where) and
-``edition.sch`` (Schematron: unique ids, resolvable pointers, notes and their
-references, real dates, citable blocks with ids).
+All run on every build and every problem of all is reported together:
+``edition.rng`` (RELAX NG: which elements and attributes, where; ``apparatus.rng``
+for the shared apparatus), ``edition.sch`` (Schematron, file by file: unique ids,
+notes and their references, real dates, citable blocks with ids), and the rules
+that span the files (``edition_violations``): ids unique across the edition,
+and every pointer that may cross files (@ref, @target, @active, @passive) naming
+an id the edition has.
 """
 from __future__ import annotations
 
@@ -35,8 +38,68 @@ def rules(path: Path) -> isoschematron.Schematron:
     return isoschematron.Schematron(etree.parse(str(path)), store_report=True)
 
 
+def validate_edition(sources: list[tuple[Source, Path]], sch_path: Path) -> None:
+    """Each file against its grammar and the rules, then the rules across files; BuildFailed with all problems."""
+    problems = []
+    for source, rng_path in sources:
+        try:
+            validate(source, rng_path, sch_path)
+        except BuildFailed as failure:
+            problems += failure.diagnostics
+    problems += edition_violations([source for source, _ in sources])
+    if problems:
+        raise BuildFailed(problems)
+
+
+#: Attributes whose "#id" may point into another file of the edition.
+CROSS_FILE = ("ref", "target", "active", "passive", "source")
+XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
+ENTRY_KINDS = ("person", "org", "place")
+
+
+def edition_violations(sources: list[Source]) -> list[Diagnostic]:
+    """Ids unique across the edition; every cross-file pointer names an id it has (@ref: an entry)."""
+    found = []
+    where: dict[str, list[tuple[Source, etree._Element]]] = {}
+    for source in sources:
+        for element in source.root.iter():
+            if isinstance(element.tag, str) and element.get(XML_ID):
+                where.setdefault(element.get(XML_ID), []).append((source, element))
+    for identifier, places in where.items():
+        files = {id(source) for source, _ in places}
+        if len(files) < 2:
+            continue  # within one file, the Schematron reports it
+        for source, element in places:
+            others = ", ".join(f"{o.locator.shown}:{e.sourceline}" for o, e in places if e is not element)
+            found.append(source.locator.at(
+                element, f'duplicate xml:id "{identifier}", also at {others}',
+                "every xml:id is a public anchor and must be unique across the edition: rename one of them, "
+                "keeping the one already published"))
+    for source in sources:
+        for element in source.root.iter():
+            if not isinstance(element.tag, str):
+                continue
+            local = etree.QName(element).localname
+            for attr in CROSS_FILE:
+                pointer = element.get(attr)
+                if (pointer is None or not pointer.startswith("#") or local == "join"
+                        or (local == "ptr" and element.get("type") == "noteAnchor")):
+                    continue
+                targets = where.get(pointer[1:], [])
+                if attr == "ref":
+                    if not any(etree.QName(t).localname in ENTRY_KINDS for _, t in targets):
+                        found.append(source.locator.at(
+                            element, f'@ref="{pointer}" names no person, org or place in standOff',
+                            'write "#" and the id of an entry there, or add the entry'))
+                elif not targets:
+                    found.append(source.locator.at(
+                        element, f'@{attr}="{pointer}" points to no xml:id in the edition',
+                        "correct the pointer or add the entry it names"))
+    return found
+
+
 def validate(source: Source, rng_path: Path, sch_path: Path) -> None:
-    """Raise BuildFailed with every grammar and rule violation, in source order."""
+    """Raise BuildFailed with every grammar and rule violation of one file, in source order."""
     from_rules = rule_violations(source, rules(sch_path))
     # A rule's message about an attribute value says more than libxml2's "Type date
     # doesn't allow value ..." or "Invalid attribute when for element date" on the

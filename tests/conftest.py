@@ -42,6 +42,28 @@ def source_paragraphs() -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+def edition_tei():
+    """Document 171's TEI with the shared apparatus's standOff in it, as one tree: the apparatus
+    as it stood in the single-document edition, for tests that read both together."""
+    from copy import deepcopy as copy_of
+
+    from edition.load import NS, load_tei
+
+    tei = load_tei(SOURCE)
+    standoff = load_tei(ROOT / "source" / "apparatus.xml").root.find("tei:standOff", NS)
+    tei.root.insert(1, copy_of(standoff))
+    return tei
+
+
+def edition_model():
+    """The edition as the build models it: every document and the shared apparatus."""
+    from build import load_edition
+    from edition.model import build_model
+
+    tei, others, apparatus = load_edition(SOURCE)
+    return build_model(tei, others, apparatus)
+
+
 def page(site: Path, name: str) -> html.HtmlElement:
     return html.fromstring((site / name).read_bytes())
 

@@ -21,9 +21,16 @@ DRV3_PAGES = tuple(sorted(page for page, ids in json.loads(LOCK.read_text(encodi
 
 
 def renamed(tmp_path: Path) -> Path:
-    """The TEI with drv-3 renamed drv-3a, and every pointer to it following, as an editor would."""
-    source = mutate(tmp_path, '<p xml:id="drv-3">', '<p xml:id="drv-3a">')
-    source.write_text(source.read_text(encoding="utf-8").replace('"#drv-3"', '"#drv-3a"'), encoding="utf-8")
+    """The sources with drv-3 renamed drv-3a, and every pointer to it following in every file
+    (the document and the shared apparatus), as an editor would."""
+    folder = tmp_path / "source"
+    shutil.copytree(SOURCE.parent, folder)
+    source = folder / SOURCE.name
+    text = source.read_text(encoding="utf-8")
+    assert text.count('<p xml:id="drv-3">') == 1
+    source.write_text(text.replace('<p xml:id="drv-3">', '<p xml:id="drv-3a">'), encoding="utf-8")
+    for path in folder.glob("*.xml"):
+        path.write_text(path.read_text(encoding="utf-8").replace('"#drv-3"', '"#drv-3a"'), encoding="utf-8")
     return source
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import SOURCE, page, visible_text
+from conftest import edition_tei, SOURCE, page, visible_text
 from edition.load import NS, load_tei
 from edition.diagnostics import BuildFailed
 from edition.model import XML_ID, build_model
@@ -15,7 +15,7 @@ HSG = "https://history.state.gov/historicaldocuments/"
 
 @pytest.fixture(scope="module")
 def tei():
-    return load_tei(SOURCE)
+    return edition_tei()
 
 
 def _sources(element) -> list[str]:

@@ -115,6 +115,7 @@ EXAMPLES = {
     "schema-text": tei('<closer xml:id="wire-end">End text.</closer>', '<closer xml:id="wire-end">End text.</closer> End.'),
     # the rules
     "duplicate-id": tei('xml:id="drv-3"', 'xml:id="drv-2"'),
+    "duplicate-id-across-files": tei('<p xml:id="wire-begin">', '<p xml:id="d172-memorandum">'),
     "name-reference": tei('ref="#person-thach"', 'ref="#person-thatch"'),
     "dangling-target": tei('<ref target="#drv">', '<ref target="#drv-9">'),
     "dangling-resp": tei('<corr resp="#editors">', '<corr resp="#editor">'),

@@ -44,7 +44,7 @@ CASES = [
      '<persName ref="#person-thatch"', '@ref="#person-thatch" names no person, org or place in standOff'),
     ("dangling cross-reference", '<ref target="#drv">Message Delivered to North Vietnamese December',
      '<ref target="#drv-9">Message Delivered to North Vietnamese December',
-     '<ref target="#drv-9">', '@target="#drv-9" points to no xml:id in the document'),
+     '<ref target="#drv-9">', '@target="#drv-9" points to no xml:id in the edition'),
     ("note reference without its note", 'target="#fn2" xml:id="fn2-ref"', 'target="#fn9" xml:id="fn2-ref"',
      '<ptr type="noteAnchor" target="#fn9"', 'note reference points to "#fn9", but there is no note with that xml:id'),
     ("note without its reference", ' <ptr type="noteAnchor" target="#fn2" xml:id="fn2-ref"/>', "",

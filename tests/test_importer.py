@@ -138,13 +138,27 @@ def test_an_existing_document_is_not_overwritten_without_force(source):
     assert "--force" in done.stderr and snapshot(source) == before
 
 
-def test_force_imports_again_and_writes_the_same_ids(source):
+def test_force_imports_again_and_writes_the_same_file(source):
     (source / "frus1969-76ve13-d175.xml").unlink()
     done = importer(str(EXCERPT), "175", "--source-dir", str(source))
     assert done.returncode == 0, done.stderr
+    first = (source / "frus1969-76ve13-d175.xml").read_bytes()
     again = importer(str(EXCERPT), "175", "--source-dir", str(source), "--force")
     assert again.returncode == 0, again.stderr
-    assert (source / "frus1969-76ve13-d175.xml").read_bytes() == edition_file("175").read_bytes()
+    assert (source / "frus1969-76ve13-d175.xml").read_bytes() == first
+
+
+def test_names_are_pointed_to_the_shared_entries_through_the_volumes_person_ids(source):
+    (source / "frus1969-76ve13-d173.xml").unlink()
+    assert importer(str(EXCERPT), "173", "--source-dir", str(source)).returncode == 0
+    tree = load_tei(source / "frus1969-76ve13-d173.xml").tree
+    refs = {(" ".join(n.text.split()), n.get("ref")) for n in tree.iterfind(".//tei:text//tei:persName", NS)}
+    assert {("Kissinger", "#person-kissinger"), ("Xuan Thuy", "#person-xuan-thuy"),
+            ("David Y. McManis", "#person-mcmanis"), ("Nixon", "#person-nixon")} <= refs
+    # a glossed term with an entry becomes its name; one without keeps its text only
+    glossed = etree.parse(str(EXCERPT)).xpath("//tei:div[@xml:id='d173']//tei:gloss[@target='#t_DRV1']", namespaces=NS)
+    assert [o.get("ref") for o in tree.iterfind(".//tei:text//tei:orgName[@ref]", NS)] == ["#org-drv"] * len(glossed)
+    assert "gloss" not in (source / "frus1969-76ve13-d173.xml").read_text(encoding="utf-8")
 
 
 def test_no_such_document_is_a_located_error_and_writes_nothing(source):

@@ -60,6 +60,34 @@ def test_pages_load_nothing_from_another_host(site):
 
 
 def test_every_page_reaches_every_view_through_the_navigation(site):
+    """The edition's navigation on every page; each document's own on each of its pages."""
+    edition_views = {"index.html", "documents.html", "about.html", "notes.html", "names.html", "chronology.html"}
     for path in _pages(site):
-        nav = html.fromstring(path.read_bytes()).xpath("//nav//a/@href")
-        assert {"index.html", "text.html", "diplomatic.html", "names.html"} <= set(nav), path.name
+        doc = html.fromstring(path.read_bytes())
+        assert set(doc.xpath("//nav[@aria-label='Edition']//a/@href")) >= edition_views, path.name
+    contents = html.fromstring((site / "documents.html").read_bytes())
+    for key, reading, diplomatic, cite in [("d171", "text.html", "diplomatic.html", "cite.html")] + [
+            (f"d{n}", f"d{n}.html", f"d{n}-diplomatic.html", f"d{n}-cite.html") for n in (170, 172, 173, 174, 175)]:
+        assert {reading, diplomatic} <= set(contents.xpath(f"//li[@id='{key}']//a/@href"))
+        for name in (reading, diplomatic, cite):
+            own = html.fromstring((site / name).read_bytes()).xpath(f"//nav[@aria-label='Document {key[1:]}']//a/@href")
+            assert {reading, diplomatic, cite, f"tei/frus1969-76ve13-{key}.xml"} <= set(own), name
+
+
+def test_a_reader_walks_the_channel_from_document_170_to_175_and_back_without_leaving_the_edition(site):
+    order = ["d170.html", "text.html", "d172.html", "d173.html", "d174.html", "d175.html"]
+    walked, here = ["d170.html"], "d170.html"
+    while True:
+        following = html.fromstring((site / here).read_bytes()).xpath("//nav//a[@rel='next']/@href")
+        if not following:
+            break
+        here = following[0]
+        walked.append(here)
+    assert walked == order
+    back = [order[-1]]
+    while True:
+        previous = html.fromstring((site / back[-1]).read_bytes()).xpath("//nav//a[@rel='prev']/@href")
+        if not previous:
+            break
+        back.append(previous[0])
+    assert back == order[::-1]

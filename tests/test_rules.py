@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from conftest import SOURCE
+from conftest import SOURCE, edition_model
 from edition.diagnostics import BuildFailed
 from edition.load import TEI_NS, load_tei
 from edition.model import build_model
@@ -14,7 +14,7 @@ from edition.rules import RULES, Renderer
 
 @pytest.fixture(scope="module")
 def links():
-    return resolve(build_model(load_tei(SOURCE)))
+    return resolve(edition_model())
 
 
 def tei(fragment: str) -> etree._Element:

@@ -1,6 +1,6 @@
 /* The Cite links, enhanced: copy the passage's citation to the clipboard.
    Without JavaScript, or when the clipboard refuses, a Cite link simply opens
-   cite.html at the passage, where all its citations stand. */
+   its document's Cite page at the passage, where all its citations stand. */
 (function () {
   "use strict";
   var data = document.getElementById("passage-citations");
@@ -10,7 +10,8 @@
   function citationOf(anchor) {
     var passage = citations.passages[anchor];
     if (!passage) { return null; }
-    return citations.template.replace("{passage}", passage.passage).replace("{url}", passage.url);
+    var template = passage.template || citations.template;  // a passage of another document has its own
+    return template.replace("{passage}", passage.passage).replace("{url}", passage.url);
   }
   var status = document.createElement("p");
   status.className = "cite-status";
