@@ -11,6 +11,8 @@ d170-cite.html).
 from __future__ import annotations
 
 import datetime as dt
+import re
+from html import unescape as html_unescape
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -110,7 +112,24 @@ TEXTS = Path(__file__).resolve().parent.parent / "source"
 
 def about(links: Links, path: str) -> dict:
     """The introduction and the editorial principles."""
-    return {"sections": [markdown_file(TEXTS / name) for name in ("introduction.md", "editing.md")]}
+    return {"sections": [held_links(links, markdown_file(TEXTS / name)) for name in ("introduction.md", "editing.md")]}
+
+
+_LINK = re.compile(r'<a href="(?P<href>https://[^"]+)">(?P<text>.*?)</a>', re.S)
+
+
+def held_links(links: Links, rendered: Markup) -> Markup:
+    """A Markdown text's links to documents the edition holds, as the rules render a TEI <ref> to one:
+    to the edition's page, with the history.state.gov address beside it."""
+    def link(m: re.Match) -> str:
+        held = links.held(html_unescape(m["href"]))
+        if held is None:
+            return m[0]
+        document, fragment = held
+        here = f'{document.pages["reading"]}#{fragment or document.document.get(XML_ID)}'
+        return (f'<a href="{here}" class="xref">{m["text"]}</a> <span class="source-address">'
+                f'(<a href="{m["href"]}" class="external">history.state.gov</a>)</span>')
+    return Markup(_LINK.sub(link, str(rendered)))
 
 
 def _joined(links: Links) -> tuple[etree._Element, list[etree._Element]]:

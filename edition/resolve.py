@@ -183,6 +183,15 @@ def resolve(edition: Edition, base_url: str = "") -> Links:
                     block = links.block_of(element)
                     if block not in blocks:
                         blocks.append(block)
+            # A link to a document the edition holds may name one of its passages after "#".
+            for attr in ("target", "source"):
+                address = element.get(attr) or ""
+                held = links.held(address) if address.startswith("https://") else None
+                if held is None or not held[1] or links.document_of.get(held[1]) is held[0]:
+                    continue
+                problems.append(locate(element, f'@{attr}="{address}" names no passage of Document {held[0].number}',
+                                       f"after # write the id of one of its blocks, as its ¶ link shows it, "
+                                       f"or leave out # to point to the whole document"))
     if problems:
         raise BuildFailed(problems)
     return links

@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 from .diagnostics import BuildFailed
 from .load import NS
 from .model import XML_ID
+from .quotations import quoted_passage
 from .resolve import Links
 
 _SPACE = re.compile(r"\s+")
@@ -249,7 +250,8 @@ def cross_reference(r: Renderer, el) -> Markup:
     held = r.links.held(target) if not target.startswith("#") else None
     if held is not None:
         document, fragment = held
-        here = tag("a", r.inline(el), href=r.href("#" + (fragment or document.document.get(XML_ID))), class_="xref")
+        fragment = fragment or quoted_in(r.links, el, document) or document.document.get(XML_ID)
+        here = tag("a", r.inline(el), href=r.href("#" + fragment), class_="xref")
         return Markup('{} <span class="source-address">({})</span>').format(
             here, tag("a", "history.state.gov", href=target, class_="external"))
     external = not target.startswith("#")
@@ -270,6 +272,20 @@ def choice(r: Renderer, el) -> Markup:
 
 def source_citation(r: Renderer, el) -> Markup:
     return tag("cite", r.inline(el), class_="source")
+
+
+def quoted_in(links: Links, ref: etree._Element, document) -> str | None:
+    """For a reference that gives a held document as the source of a quotation (``<cit>``), the
+    passage of that document where the quoted words stand: the link goes there."""
+    cit = next((a for a in ref.iterancestors(f"{{{NS['tei']}}}cit")), None)
+    if cit is None:
+        return None
+    key = ("quoted", id(cit), document.key)
+    if key not in links.memo:
+        blocks = [b for b in document.citable if etree.QName(b).localname != "head"
+                  or b.getparent() is not document.document] + document.citable[:1]
+        links.memo[key] = quoted_passage(list(cit.iterfind("tei:quote", NS)), blocks)
+    return links.memo[key]
 
 
 def quotation(r: Renderer, el) -> Markup:

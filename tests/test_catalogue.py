@@ -119,6 +119,8 @@ EXAMPLES = {
     "name-reference": tei('ref="#person-thach"', 'ref="#person-thatch"'),
     "dangling-target": tei('<ref target="#drv">', '<ref target="#drv-9">'),
     "dangling-resp": tei('<corr resp="#editors">', '<corr resp="#editor">'),
+    "dangling-passage": tei('<ref target="https://history.state.gov/historicaldocuments/frus1969-76ve13/d172">',
+                            '<ref target="https://history.state.gov/historicaldocuments/frus1969-76ve13/d172#d172-transcript">'),
     "reference-without-note": tei('target="#fn2" xml:id="fn2-ref"', 'target="#fn9" xml:id="fn2-ref"'),
     "note-without-reference": tei(' <ptr type="noteAnchor" target="#fn2" xml:id="fn2-ref"/>', ""),
     "date-not-iso": tei('when="1972-12-20"', 'when="20 December 1972"'),
