@@ -89,9 +89,11 @@ def test_every_passage_of_a_view_lands_on_it_in_the_reading_text_too(name, serve
     page = open_tab().page
     anchors = _passage_anchors(page, served + name)
     assert anchors
+    # Document 171's views share text.html; each further document has its own (d170.html …)
+    reading = name.split("-")[0].removesuffix(".html") + ".html" if name.startswith("d17") else READING
     for anchor in sorted(anchors):
-        _land(page, f"{served}{READING}#{anchor}")
-        assert _is_target_in_view(page, anchor), f"{READING}#{anchor} does not land on its passage"
+        _land(page, f"{served}{reading}#{anchor}")
+        assert _is_target_in_view(page, anchor), f"{reading}#{anchor} does not land on its passage"
 
 
 @pytest.mark.parametrize("name", site_pages())

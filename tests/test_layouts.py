@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from browsing import ARTIFACTS, artifacts, site_pages
+from browsing import ARTIFACTS, artifacts, pages_having, site_pages
 
 WIDTHS = (375, 768, 1280)
 MODES = ("light", "dark", "print")
@@ -91,3 +91,12 @@ def test_printing_the_reading_text_shows_every_note_in_full(served, open_tab, si
     for note in notes:
         printed = " ".join(page.inner_text(f"[id='{note.get('id')}']").split())
         assert printed == visible_text(note)
+
+
+@pytest.mark.parametrize("name", pages_having("//article[contains(concat(' ', @class, ' '), ' document ')]//h1"))
+def test_on_a_375_px_phone_without_javascript_the_first_screen_shows_the_documents_heading(name, served, open_tab):
+    """The edition's and the document's navigation stay short enough that the heading begins on the first screen."""
+    page = open_tab(viewport={"width": 375, "height": 667}, java_script_enabled=False).page
+    page.goto(served + name)
+    top = page.eval_on_selector("article.document h1", "h => h.getBoundingClientRect().top")
+    assert top < 667 - 60, f"{name}: the heading begins {top:.0f} px down"
