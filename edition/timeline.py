@@ -55,13 +55,14 @@ def timeline(events: list[Event], hrefs: dict[str, str], label_id: str, width: i
         mark = (f'<rect class="span" x="{axis - 3}" y="{start}" width="6" height="{end - start}"/>'
                 if end > start else "")
         shape = "proposed" if event.proposed else "event"
-        name = f"Event {number}: {' '.join(event.label.itertext())}, {_short(_day(event.start))}"
+        shown = f"{number} {_short(_day(event.start))}"
+        name = f"{shown}: {' '.join(event.label.itertext())}"  # begins with what is shown
         parts.append(
             f'<a href="{escape(hrefs[event.id])}" aria-label="{escape(name)}">{mark}'
             f'<polyline class="stem" points="{axis},{start} {axis + 14},{start} {label_x - 6},{baseline - 4}"/>'
             f'<circle class="{shape}" cx="{axis}" cy="{start}" r="4"/>'
-            f'<text class="event-number" x="{label_x}" y="{baseline}">{number}'
-            f'<tspan class="event-day" dx="6">{escape(_short(_day(event.start)))}</tspan></text></a>')
+            f'<text class="event-number" x="{label_x}" y="{baseline}">{number} '
+            f'<tspan class="event-day" dx="2">{escape(_short(_day(event.start)))}</tspan></text></a>')
     height = max(y(last), below) + top
     return Markup(
         f'<svg class="timeline" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
