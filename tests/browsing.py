@@ -190,8 +190,10 @@ def open_tab(browser):
                 if m.type == "error" else None)
         page.on("pageerror", lambda e: visit.errors.append(f"uncaught: {e}"))
         page.on("response", response)
+        # A request the browser itself cancels (ERR_ABORTED: the tab moved on to another page
+        # before, say, the icon arrived) is no failure of the site; every other failure is.
         page.on("requestfailed", lambda r: visit.errors.append(f"failed: {r.url} {r.failure}")
-                if is_local(r.url) else None)
+                if is_local(r.url) and r.failure != "net::ERR_ABORTED" else None)
         return visit
 
     yield open_
