@@ -1,12 +1,20 @@
 """What each page's <head> tells reference managers and search engines.
 
-Highwire Press ``citation_*`` tags are what Zotero's embedded-metadata detection
-reads; ``citation_book_title`` makes it record the document as a book section
-(without it Zotero guesses a journal article). Dublin Core ``DC.*`` and a
-schema.org JSON-LD block say the same for other tools. Every value comes from
-the TEI header (through ``cite.facts``); the tags that need an absolute URL
-(the canonical link, ``citation_public_url``, ``DC.identifier``, the JSON-LD
-``url``) are left out while the edition has no base URL.
+Highwire Press ``citation_*`` tags are what Zotero's Embedded Metadata translator
+and Google Scholar read; Dublin Core ``DC.*`` and a schema.org JSON-LD block say
+the same for other tools. Every value comes from the TEI header (through
+``cite.facts``); the tags that need an absolute URL (the canonical link,
+``citation_public_url``, ``DC.identifier``, the JSON-LD ``url``) are left out
+while the edition has no base URL.
+
+Zotero decides the item type from the tag names, and it splits each name at
+".", ":" or "_" to find a namespace prefix before it looks at Highwire names:
+``citation_book_title`` has ``book`` (Open Graph's ``book:``) in second place, so
+Zotero files it as Open Graph and never sees it as Highwire. ``citation_inbook_title``
+has no known prefix, reaches the Highwire rules, makes the item a book section
+and fills its book title. Zotero also reads ``DC.source`` as the publication's
+title, so the FRUS address goes in ``DC.relation`` instead. tests/zotero.py
+models those rules and tests/test_metadata.py holds the tags to them.
 """
 from __future__ import annotations
 
@@ -14,7 +22,7 @@ import json
 
 from markupsafe import Markup
 
-from .cite import chicago_note, document_url, facts, passage_url, passages
+from .cite import chicago_note, facts, passage_url, passages
 from .resolve import Links
 
 HOME = "index.html"
@@ -25,21 +33,23 @@ def page_url(links: Links, path: str) -> str:
     return links.base_url if (path == HOME and links.base_url) else links.url(path)
 
 
-def meta_tags(links: Links, path: str = HOME) -> list[tuple[str, str]]:
-    """(name, content) of every <meta> tag, in a fixed order; empty values are left out.
-    A document's pages describe that document; the edition's pages, the central one."""
-    document = links.page_document(path)
-    f = facts(document)
+def meta_tags(links: Links, path: str) -> list[tuple[str, str]]:
+    """(name, content) of every <meta> tag of the page at ``path``, in a fixed order;
+    empty values are left out. A document's pages describe that document; the edition's
+    pages, the central one."""
+    f = facts(links.page_document(path))
+    url = page_url(links, path)
     tags = [("citation_title", f.title)]
     tags += [("citation_editor", editor) for editor in f.editors]
     tags += [
-        ("citation_book_title", f.book),
+        ("citation_inbook_title", f.book),   # Zotero: a book section, and its book title
+        ("citation_book_title", f.book),     # the same for readers of the plain Highwire name
         ("citation_series_title", f.series),
         ("citation_volume", f.volume),
         ("citation_publisher", f.publisher),
         ("citation_publication_date", f.year),
         ("citation_language", f.language),
-        ("citation_public_url", document_url(links, document)),
+        ("citation_public_url", url),
         ("DC.title", f.title),
     ]
     tags += [("DC.contributor", editor) for editor in f.editors]
@@ -49,8 +59,8 @@ def meta_tags(links: Links, path: str = HOME) -> list[tuple[str, str]]:
         ("DC.type", "Text"),
         ("DC.format", "text/html"),
         ("DC.language", f.language),
-        ("DC.identifier", document_url(links, document)),
-        ("DC.source", f.frus_url),
+        ("DC.identifier", url),
+        ("DC.relation", f.frus_url),   # not DC.source: tools take that for a journal's title
         ("DC.relation.isPartOf", f"{f.series}, vol. {f.volume}, {f.book}"),
         ("DC.rights", f.licence),
     ]

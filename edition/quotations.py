@@ -2,12 +2,12 @@
 
 A quotation of the apparatus is a ``<cit>`` (its ``<quote>`` and the ``<bibl>``
 of its source) or, for words quoted within the editors' sentence, a ``<quote>``
-naming its source in ``@source``. When the source is a passage of the edition (``#drv-2``) or
-a document the edition holds by its FRUS address, the quoted words must
-stand in that text character for character, white space and the difference
-between straight and curly, single and double quotation marks aside: either in the source's
-reading or in the corrected one. A ``<gap/>`` marks words the editors left
-out; the parts around it must then stand in the text in that order.
+naming its source in ``@source``. When that source is a passage of the edition
+(``#drv-2``) or a document the edition holds, named by its FRUS address, the
+quoted words must stand in that text character for character, in the source's
+reading or the corrected one; only white space and the kind of quotation mark
+(straight or curly, single or double) may differ. A ``<gap/>`` marks words the
+editors left out: the parts around it must then stand in the text in order.
 
 Quotations of texts the edition does not hold (other FRUS volumes) cannot be
 checked here; the tests check those of Documents 170–175 against the research
@@ -35,7 +35,7 @@ _NOT_SOURCE = (f"{{{TEI_NS}}}join", f"{{{TEI_NS}}}note")
 
 
 def normalised(text: str) -> str:
-    """Text as compared: one space for any white space, straight quotation marks for curly ones."""
+    """Text as compared: one space for any white space, one mark for every kind of quotation mark."""
     return _SPACE.sub(" ", text).translate(_MARKS).strip()
 
 

@@ -24,43 +24,46 @@ def _short(day: dt.date) -> str:
     return f"{day:%b} {day.day}"
 
 
-def timeline(events: list[Event], hrefs: dict[str, str], label_id: str, width: int = 720) -> Markup:
-    """Events on a line from the first of the first month to the last day shown."""
+def timeline(events: list[Event], hrefs: dict[str, str], label_id: str, width: int = 260) -> Markup:
+    """Events on a line of days running down the drawing, from the first of the first month to the
+    last day shown: narrow enough to be drawn at full size on a phone, tall enough to tell the days
+    apart. Each event's number stands in one column beside the line, on its day's level or, where
+    events crowd, just below the number before it, with a leader to its day, so no two collide."""
     first = min(_day(e.start) for e in events).replace(day=1)
     last = max(_day(e.end) for e in events) + DAY
-    span = (last - first).days
-    left, right, axis = 40, width - 24, 40
+    per_day, top, axis, gap = 7, 16, 96, 17  # gap: from one number's baseline to the next
+    label_x = axis + 36
 
-    def x(day: dt.date) -> float:
-        return round(left + (right - left) * (day - first).days / span, 1)
+    def y(day: dt.date) -> int:
+        return top + per_day * (day - first).days
 
-    parts = [f'<line class="axis" x1="{left}" y1="{axis}" x2="{right}" y2="{axis}"/>']
+    parts = [f'<line class="axis" x1="{axis}" y1="{top}" x2="{axis}" y2="{y(last)}"/>']
     day = first
-    while day <= last:  # a tick on the 1st and the 15th of each month, with its label
+    while day <= last:  # a tick on the 1st and the 15th of each month, with its date
         if day.day in (1, 15):
-            parts.append(f'<line class="tick" x1="{x(day)}" y1="{axis - 4}" x2="{x(day)}" y2="{axis + 4}"/>'
-                         f'<text class="tick-label" x="{x(day)}" y="{axis - 10}">{escape(_short(day))}'
-                         f'{", " + str(day.year) if day.day == 1 and day.month == 1 or day == first else ""}</text>')
+            year = f", {day.year}" if (day.day == 1 and day.month == 1) or day == first else ""
+            parts.append(f'<line class="tick" x1="{axis - 5}" y1="{y(day)}" x2="{axis + 5}" y2="{y(day)}"/>'
+                         f'<text class="tick-label" x="{axis - 10}" y="{y(day) + 4}">{escape(_short(day))}{year}</text>')
         day += DAY
-    rows: list[float] = []  # the right edge of the last label in each row, to stack labels
-    for number, event in enumerate(events, start=1):
-        start, end = x(_day(event.start)), x(_day(event.end))
-        row = next((i for i, edge in enumerate(rows) if edge < start - 4), None)
-        if row is None:
-            rows.append(0)
-            row = len(rows) - 1
-        rows[row] = start + 8 + 7 * len(str(number))
-        y = axis + 22 + 20 * row
-        mark = (f'<rect class="span" x="{start}" y="{axis - 3}" width="{max(end - start, 2)}" height="6"/>'
+    below = top - gap  # the baseline of the last number placed
+    order = sorted(range(len(events)), key=lambda i: (events[i].start, i))
+    for i in order:
+        event, number = events[i], i + 1
+        start, end = y(_day(event.start)), y(_day(event.end))
+        baseline = max(start + 4, below + gap)
+        below = baseline
+        mark = (f'<rect class="span" x="{axis - 3}" y="{start}" width="6" height="{end - start}"/>'
                 if end > start else "")
         shape = "proposed" if event.proposed else "event"
-        name = f"Event {number}: {' '.join(event.label.itertext())}, {_short(_day(event.start))}"
+        shown = f"{number} {_short(_day(event.start))}"
+        name = f"{shown}: {' '.join(event.label.itertext())}"  # begins with what is shown
         parts.append(
             f'<a href="{escape(hrefs[event.id])}" aria-label="{escape(name)}">{mark}'
-            f'<line class="stem" x1="{start}" y1="{axis}" x2="{start}" y2="{y - 6}"/>'
-            f'<circle class="{shape}" cx="{start}" cy="{axis}" r="4"/>'
-            f'<text class="event-number" x="{start}" y="{y + 5}">{number}</text></a>')
-    height = axis + 30 + 20 * len(rows)
+            f'<polyline class="stem" points="{axis},{start} {axis + 14},{start} {label_x - 6},{baseline - 4}"/>'
+            f'<circle class="{shape}" cx="{axis}" cy="{start}" r="4"/>'
+            f'<text class="event-number" x="{label_x}" y="{baseline}">{number} '
+            f'<tspan class="event-day" dx="2">{escape(_short(_day(event.start)))}</tspan></text></a>')
+    height = max(y(last), below) + top
     return Markup(
         f'<svg class="timeline" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'role="group" aria-labelledby="{label_id}">' + "".join(parts) + "</svg>")

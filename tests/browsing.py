@@ -144,11 +144,13 @@ def browser():
 
 @dataclass
 class Visit:
-    """A browser tab and what it saw: errors, and requests that left 127.0.0.1."""
+    """A browser tab and what it saw: errors (console errors, uncaught exceptions, failed requests
+    and error responses from 127.0.0.1), and requests that left 127.0.0.1."""
     page: object
     errors: list[str] = field(default_factory=list)
     outside: list[str] = field(default_factory=list)
     responses: list[object] = field(default_factory=list)
+    expect_errors: bool = False
 
 
 def is_local(url: str) -> bool:
@@ -159,14 +161,17 @@ def is_local(url: str) -> bool:
 @pytest.fixture
 def open_tab(browser):
     """A fresh tab in its own context; requests to anywhere but 127.0.0.1 are
-    recorded and stopped before they leave the machine."""
-    contexts = []
+    recorded and stopped before they leave the machine. Any console error or failed
+    request on any page a test opens fails that test when it ends (the site's icon
+    included), unless the tab was opened with ``expect_errors=True``."""
+    contexts, visits = [], []
 
-    def open_(**options) -> Visit:
+    def open_(expect_errors: bool = False, **options) -> Visit:
         context = browser.new_context(service_workers="block", **options)
         contexts.append(context)
         page = context.new_page()
-        visit = Visit(page)
+        visit = Visit(page, expect_errors=expect_errors)
+        visits.append(visit)
 
         def guard(route):
             if is_local(route.request.url):
@@ -175,18 +180,28 @@ def open_tab(browser):
                 visit.outside.append(route.request.url)
                 route.abort("blockedbyclient")
 
+        def response(r):
+            visit.responses.append(r)
+            if r.status >= 400 and is_local(r.url):
+                visit.errors.append(f"HTTP {r.status}: {r.url}")
+
         context.route("**/*", guard)
-        page.on("console", lambda m: visit.errors.append(f"console {m.type}: {m.text}")
+        page.on("console", lambda m: visit.errors.append(f"console {m.type}: {m.text} ({m.location.get('url', '')})")
                 if m.type == "error" else None)
         page.on("pageerror", lambda e: visit.errors.append(f"uncaught: {e}"))
-        page.on("response", lambda r: visit.responses.append(r))
+        page.on("response", response)
+        # A request the browser itself cancels (ERR_ABORTED: the tab moved on to another page
+        # before, say, the icon arrived) is no failure of the site; every other failure is.
         page.on("requestfailed", lambda r: visit.errors.append(f"failed: {r.url} {r.failure}")
-                if is_local(r.url) else None)
+                if is_local(r.url) and r.failure != "net::ERR_ABORTED" else None)
         return visit
 
     yield open_
+    seen = [f"{v.page.url}: {error}" for v in visits if not v.expect_errors for error in v.errors]
     for context in contexts:
         context.close()
+    if seen:
+        pytest.fail("errors in the browser:\n" + "\n".join(seen), pytrace=False)
 
 
 def in_viewport(page, element_id: str) -> bool:

@@ -35,7 +35,7 @@ def test_axe_as_run_here_finds_a_real_violation(tmp_path, serve, open_tab, axe_s
     (tmp_path / "bad.html").write_text(
         '<!DOCTYPE html><html lang="en"><title>t</title><main><p style="color:#bbb;background:#fff">faint</p>'
         '<img src="x.png"></main>', encoding="utf-8")
-    page = open_tab().page
+    page = open_tab(expect_errors=True).page  # a page made to fail: its missing image is an error
     page.goto(serve(tmp_path) + "bad.html")
     assert {v["id"] for v in axe(page, axe_source)["violations"]} >= {"color-contrast", "image-alt"}
 

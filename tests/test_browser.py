@@ -203,6 +203,128 @@ def test_a_request_to_another_host_is_caught_and_never_sent(tmp_path, serve, ope
     (tmp_path / "page.html").write_text(
         '<!DOCTYPE html><html lang="en"><title>t</title><link rel="stylesheet" href="https://example.org/s.css">',
         encoding="utf-8")
-    visit = open_tab()
+    visit = open_tab(expect_errors=True)
     visit.page.goto(serve(tmp_path) + "page.html")
     assert visit.outside == ["https://example.org/s.css"]
+
+
+# --- the icon, the policy, the guard -----------------------------------------------------
+
+ICON = "static/favicon.svg"
+
+
+def _open_and_catch_the_icon(open_tab, url: str):
+    visit = open_tab()
+    with visit.page.expect_response(lambda r: r.url.endswith(ICON)) as icon:
+        visit.page.goto(url)
+    visit.page.wait_for_load_state("networkidle")
+    return visit, icon.value
+
+
+@pytest.mark.parametrize("name", site_pages())
+def test_every_page_declares_the_editions_own_icon_and_the_browser_loads_it(name, served, open_tab):
+    visit, icon = _open_and_catch_the_icon(open_tab, served + name)
+    assert visit.page.eval_on_selector_all("link[rel~=icon]", "ls => ls.map(l => l.getAttribute('href'))") == [ICON]
+    assert (icon.status, icon.headers["content-type"]) == (200, "image/svg+xml")
+    assert icon.url == urljoin(served + name, ICON)
+    assert not any(urlsplit(r.url).path == "/favicon.ico" for r in visit.responses)
+
+
+def test_under_a_sub_folder_the_pages_find_their_own_icon(site, tmp_path, serve, open_tab):
+    (tmp_path / "edition").symlink_to(site, target_is_directory=True)
+    base = serve(tmp_path) + "edition/"
+    for name in ("index.html", "text.html"):
+        visit, icon = _open_and_catch_the_icon(open_tab, base + name)
+        assert icon.url == base + ICON and icon.status == 200
+
+
+def test_a_missing_icon_is_caught_as_an_error(tmp_path, serve, open_tab):
+    (tmp_path / "page.html").write_text('<!DOCTYPE html><html lang="en"><title>t</title>'
+                                        '<link rel="icon" href="static/none.svg"><p>x', encoding="utf-8")
+    visit = open_tab(expect_errors=True)
+    visit.page.goto(serve(tmp_path) + "page.html")
+    visit.page.wait_for_load_state("networkidle")
+    assert any("404" in e and "none.svg" in e for e in visit.errors), visit.errors
+
+
+def test_the_policy_lets_a_page_fetch_from_its_own_origin_and_nowhere_else(served, open_tab):
+    visit = open_tab(expect_errors=True)  # the refused request is logged as an error
+    visit.page.goto(served + "text.html")
+    result = visit.page.evaluate("""async () => {
+        const own = await fetch('index.html').then(r => r.status, e => String(e));
+        const violations = [];
+        document.addEventListener('securitypolicyviolation', e => violations.push(e.effectiveDirective));
+        const other = await fetch('https://example.org/').then(r => r.status, e => e.name);
+        await new Promise(r => setTimeout(r, 100));
+        return {own, other, violations}; }""")
+    assert result == {"own": 200, "other": "TypeError", "violations": ["connect-src"]}
+    assert visit.outside == []  # refused by the policy before the request was made
+
+
+# --- text size and the chronology on a phone ---------------------------------------------
+
+PHONE = {"width": 375, "height": 667}
+SMALLEST_PX = 12
+
+#: Every rendered element holding text, with its size as drawn: the font size times the
+#: scale of the SVG drawing it is in (a drawing scaled to fit the screen shrinks its text).
+_TEXT_SIZES = """() => {
+    const out = [];
+    for (const e of document.body.querySelectorAll('*')) {
+        const own = [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+        if (!own || !e.checkVisibility({visibilityProperty: true, opacityProperty: true})) continue;
+        const r = e.getBoundingClientRect();
+        if (r.width <= 1 && r.height <= 1) continue;  // visually hidden, for screen readers
+        let size = parseFloat(getComputedStyle(e).fontSize);
+        if (e instanceof SVGElement) size *= e.getScreenCTM().a;
+        out.push({text: e.textContent.trim().slice(0, 30), tag: e.tagName, size: Math.round(size * 10) / 10});
+    }
+    return out; }"""
+
+
+@pytest.mark.parametrize("name", site_pages())
+def test_on_a_phone_no_text_is_smaller_than_12_px(name, served, open_tab):
+    page = open_tab(viewport=PHONE).page
+    page.goto(served + name)
+    sizes = page.evaluate(_TEXT_SIZES)
+    assert sizes
+    assert [s for s in sizes if s["size"] < SMALLEST_PX] == []
+
+
+def test_the_size_check_sees_small_text_and_text_shrunk_in_a_drawing(tmp_path, serve, open_tab):
+    (tmp_path / "page.html").write_text(
+        '<!DOCTYPE html><html lang="en"><title>t</title><link rel="icon" href="data:,">'
+        '<p>big <small style="font-size:11px">small</small></p>'
+        '<svg viewBox="0 0 720 100" style="width:300px"><text x="10" y="50" font-size="14">shrunk</text></svg>',
+        encoding="utf-8")
+    page = open_tab(viewport=PHONE).page
+    page.goto(serve(tmp_path) + "page.html")
+    small = {s["text"]: s["size"] for s in page.evaluate(_TEXT_SIZES) if s["size"] < SMALLEST_PX}
+    assert small == {"small": 11, "shrunk": 5.8}
+
+
+def _boxes(page, selector: str) -> list[dict]:
+    return page.eval_on_selector_all(selector, """es => es.map(e => { const r = e.getBoundingClientRect();
+        return {text: e.textContent, left: r.left, right: r.right, top: r.top, bottom: r.bottom}; })""")
+
+
+def _overlapping(boxes: list[dict]) -> list[tuple[str, str]]:
+    return [(a["text"], b["text"]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+            if a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] and b["top"] < a["bottom"]]
+
+
+def test_on_a_phone_the_timeline_is_a_readable_drawing_whose_labels_never_collide(served, open_tab):
+    page = open_tab(viewport=PHONE).page
+    page.goto(served + "chronology.html")
+    drawing = page.locator("svg.timeline").bounding_box()
+    assert drawing["height"] >= 0.75 * drawing["width"], "a thin strip"
+    assert drawing["x"] >= 0 and drawing["x"] + drawing["width"] <= PHONE["width"]
+    labels = _boxes(page, "svg.timeline text")
+    assert len(labels) > 10 and _overlapping(labels) == []
+    assert all(drawing["x"] <= b["left"] and b["right"] <= drawing["x"] + drawing["width"] for b in labels)
+
+
+def test_the_collision_check_sees_labels_that_overlap():
+    assert _overlapping([{"text": "1", "left": 0, "right": 10, "top": 0, "bottom": 10},
+                         {"text": "2", "left": 8, "right": 18, "top": 5, "bottom": 15},
+                         {"text": "3", "left": 20, "right": 30, "top": 0, "bottom": 10}]) == [("1", "2")]

@@ -75,7 +75,7 @@ def test_javascript_only_adds_to_the_page(name, served, open_tab):
 def test_the_text_check_notices_text_that_only_a_script_reveals(tmp_path, serve, open_tab):
     (tmp_path / "page.html").write_text('<!DOCTYPE html><html lang="en"><title>t</title><body><p>shown</p>'
                                         '<p style="display:none" class="js-only">a note</p>', encoding="utf-8")
-    page = open_tab(java_script_enabled=False).page
+    page = open_tab(expect_errors=True, java_script_enabled=False).page  # a bare page: no icon
     page.goto(serve(tmp_path) + "page.html")
     assert shown_text(page) == "shown"
 

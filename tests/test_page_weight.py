@@ -11,9 +11,9 @@ from browsing import site_pages
 LIMIT_BYTES = 100_000  # 100 KB, uncompressed
 
 
-def weigh(open_tab, url: str) -> tuple[dict[str, int], list[str]]:
+def weigh(open_tab, url: str, expect_errors: bool = False) -> tuple[dict[str, int], list[str]]:
     """Bytes of every response the page's load brought in, and what it asked of other origins."""
-    visit = open_tab()
+    visit = open_tab(expect_errors=expect_errors)
     visit.page.goto(url)
     visit.page.wait_for_load_state("networkidle")
     origin = urlsplit(url).netloc
@@ -36,6 +36,6 @@ def test_the_weighing_counts_what_a_page_loads_and_what_it_asks_of_other_origins
         '<!DOCTYPE html><html lang="en"><title>t</title><link rel="stylesheet" href="heavy.css">'
         '<script src="https://cdn.example.org/lib.js"></script>', encoding="utf-8")
     base = serve(tmp_path)
-    sizes, other = weigh(open_tab, base + "page.html")
+    sizes, other = weigh(open_tab, base + "page.html", expect_errors=True)  # its script is refused
     assert sum(sizes.values()) > LIMIT_BYTES
     assert other == ["https://cdn.example.org/lib.js"]
