@@ -192,3 +192,20 @@ def test_a_link_to_a_passage_of_a_held_document_lands_there_or_is_a_located_erro
     [problem] = failure.value.diagnostics
     assert problem.path.endswith("frus1969-76ve13-d171.xml") and problem.line > 0
     assert "names no passage of Document 174" in problem.message
+
+
+def test_an_event_may_point_to_a_passage_of_any_document(tmp_path):
+    from build import run
+    import shutil
+    folder = tmp_path / "source"
+    shutil.copytree(ROOT / "source", folder)
+    apparatus = folder / "apparatus.xml"
+    text = apparatus.read_text(encoding="utf-8")
+    old = '<event xml:id="ev-message-december-18" when="1972-12-18">'
+    assert old in text
+    at = text.index("</desc>", text.index(old)) + len("</desc>")
+    apparatus.write_text(text[:at] + '<ptr type="passage" target="#d170-please-deliver-the-following"/>\n' + text[at:],
+                         encoding="utf-8")
+    _, files = run(folder / "frus1969-76ve13-d171.xml", None, base_url="")
+    event = html.fromstring(files["chronology.html"]).get_element_by_id("ev-message-december-18")
+    assert "d170.html#d170-please-deliver-the-following" in event.xpath(".//a/@href")
