@@ -64,9 +64,12 @@ def name_data(links: Links) -> Markup:
 @functools.lru_cache(maxsize=4)
 def environment(templates: Path) -> jinja2.Environment:
     """One environment per templates folder for the life of the process: it compiles each template
-    once and, checking the files' times (``auto_reload``), again when one is saved."""
+    once and, checking the files' times (``auto_reload``), again when one is saved. The compiled
+    code is kept between processes in Jinja's cache in the system's temporary folder (private to
+    the user, keyed by each template's checksum), so a cold build does not compile them again."""
     env = jinja2.Environment(
         auto_reload=True,
+        bytecode_cache=jinja2.FileSystemBytecodeCache(),
         loader=jinja2.FileSystemLoader(str(templates)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,

@@ -280,7 +280,7 @@ def quoted_in(links: Links, ref: etree._Element, document) -> str | None:
     cit = next((a for a in ref.iterancestors(f"{{{NS['tei']}}}cit")), None)
     if cit is None:
         return None
-    key = ("quoted", id(cit), document.key)
+    key = ("quoted", cit, document.key)  # the element itself: its proxy stays alive while a key, id() would not
     if key not in links.memo:
         blocks = [b for b in document.citable if etree.QName(b).localname != "head"
                   or b.getparent() is not document.document] + document.citable[:1]
