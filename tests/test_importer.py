@@ -195,3 +195,15 @@ def test_an_id_already_used_elsewhere_in_the_edition_is_a_located_error(source):
     assert f'frus1969-76ve13-d171.xml:{line}:' in done.stderr
     assert 'error: the id "d172-memorandum" that Document 172 needs is already used here' in done.stderr
     assert snapshot(source) == before
+
+
+def test_the_shared_apparatus_is_valid_against_its_schema_the_rules_and_tei_all(tei_all):
+    tree = load_tei(ROOT / "source" / "apparatus.xml").tree
+    rng = etree.RelaxNG(etree.parse(str(SCHEMA / "apparatus.rng")))
+    assert rng.validate(tree), rng.error_log
+    sch = isoschematron.Schematron(etree.parse(str(SCHEMA / "edition.sch")), store_report=True)
+    assert sch.validate(tree), etree.tostring(sch.validation_report)
+    assert tei_all.validate(tree), tei_all.error_log
+    # the volume's person ids through which the import command links names
+    ids = {i.text: i.getparent().get(XML_ID) for i in tree.iterfind(".//tei:idno[@type='frus-person']", NS)}
+    assert ids["p_KHA1"] == "person-kissinger" and ids["p_HBMJ1"] == "person-haig"
