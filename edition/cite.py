@@ -205,7 +205,7 @@ def passages(links: Links, document: Document | None = None) -> list[Passage]:
     return found
 
 
-def _opening(element: etree._Element, words: int = 12) -> str:
+def _opening(element: etree._Element, words: int = 8) -> str:
     """The first words of a block as the source has them (corrections in their source reading)."""
     if etree.QName(element).localname == "pb":
         return f"[Page {element.get('n')}]"

@@ -186,24 +186,40 @@ def compare(links: Links, path: str) -> dict:
 
 
 def notes(links: Links, path: str) -> dict:
-    """Every FRUS note and every editorial note, each with the passage it belongs to, under its document."""
+    """Every FRUS note and every editorial note, each with the passage it belongs to, under its document.
+
+    The central document's notes are given whole; the other documents' are listed by
+    their lemma (or, for a FRUS note, its first words), each linked to the whole note in
+    that document's reading text: so the page stays light however many documents join.
+    """
     r = Renderer(links, path)
     documents = []
     for document in links.edition.documents:
+        whole = document is links.edition.central
         groups = {"FRUS notes": [], "Editorial notes": []}
         for note in document.notes:
             ref = links.ref_of_note[note.id]
             block = links.block_of(links.refs[ref])
             groups["Editorial notes" if note.type == "editorial" else "FRUS notes"].append({
                 "note": note,
-                "content": r.inline(note.element).strip(),
+                "content": r.inline(note.element).strip() if whole else _incipit(r, note.element),
+                "note_href": f"{document.pages['reading']}#{note.id}",
                 "passage": block.get(XML_ID),
                 "passage_href": f"{document.pages['reading']}#{ref}",
                 "cite_page": document.pages["cite"],
             })
-        documents.append({"document": document,
+        documents.append({"document": document, "whole": whole,
                           "groups": [(heading, items) for heading, items in groups.items() if items]})
     return {"documents": documents}
+
+
+def _incipit(r: Renderer, note: etree._Element, words: int = 12) -> Markup:
+    """What names a note in a list: its lemma, or the first words of a note without one."""
+    label = note.find("tei:label", NS)
+    if label is not None:
+        return r.render(label)
+    text = " ".join("".join(note.itertext()).split()).split(" ")
+    return Markup("{}{}").format(" ".join(text[:words]), " …" if len(text) > words else "")
 
 
 def date_span(start: str, end: str) -> str:
@@ -253,6 +269,9 @@ def cite_page(links: Links, path: str) -> dict:
         "passages": [{"passage": p, "styles": cite.passage_styles(f, p, cite.passage_url(links, p))}
                      for p in cite.passages(links, document)],
         "has_base_url": bool(links.base_url),
+        # Citations link no names: the page needs neither the names' data nor their pop-up script,
+        # which keeps the longest Cite pages light.
+        "name_data": "",
     }
 
 

@@ -120,7 +120,6 @@ def resolve(edition: Edition, base_url: str = "") -> Links:
                                        "point @target at the xml:ids of divisions, in reading order"))
             parts[join.get(XML_ID)] = [divisions[w] for w in wanted if w in divisions]
 
-    notes_ids = {note.id for note in edition.notes}
     chronology_ids = {e.id for e in edition.events} | {c.id for c in edition.channels}
     joined = _ids(d for divs in parts.values() for d in divs)
     # The pages that show joined divisions show the notes referenced in them too.
@@ -128,7 +127,9 @@ def resolve(edition: Edition, base_url: str = "") -> Links:
                for ptr in d.iterfind(".//tei:ptr[@type='noteAnchor']", NS)}
     on_page = {
         NAMES_PAGE: set(edition.entries),
-        NOTES_PAGE: notes_ids,
+        # notes.html gives the central document's notes whole; the others' it only lists,
+        # so links to those notes (and their citations) go to their documents' pages.
+        NOTES_PAGE: {note.id for note in edition.central.notes},
         CHRONOLOGY_PAGE: chronology_ids,
         COMPOSITE_PAGE: joined,
         COMPARE_PAGE: joined,
