@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from edition.anchors import keep_anchors, lock_new_anchors, read_lock, unlocked
@@ -55,15 +56,26 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
     missing lock pass, for ``--lock-anchors`` to create it.
     """
     tei, others, apparatus = load_edition(source)
-    validate_edition([(s, SCHEMA / "edition.rng") for s in [tei, *others]] + [(apparatus, SCHEMA / "apparatus.rng")],
-                     SCHEMA / "edition.sch")
-    edition = build_model(tei, others, apparatus)
-    check_quotations(edition)
-    links = resolve(edition, read_base_url(SETTINGS) if base_url is None else base_url)
-    files = render_site(links, templates)
+    # Validation runs on the second core while the model is built and rendered: libxml2 validates
+    # without Python's lock, and nothing below changes the parsed trees. Its problems still come
+    # first: a failure below on an invalid file is reported as the validation's problems.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        validated = pool.submit(
+            validate_edition,
+            [(s, SCHEMA / "edition.rng") for s in [tei, *others]] + [(apparatus, SCHEMA / "apparatus.rng")],
+            SCHEMA / "edition.sch")
+        try:
+            edition = build_model(tei, others, apparatus)
+            check_quotations(edition)
+            links = resolve(edition, read_base_url(SETTINGS) if base_url is None else base_url)
+            files = render_site(links, templates)
+        except BaseException:
+            validated.result()  # raises the validation's problems, if there are any
+            raise
+        validated.result()
     # Every anchor ever published still lands: on its passage, or where the lock says it moved.
-    files = keep_anchors(files, read_lock(lock, missing_ok=locking))
-    files[MANIFEST] = manifest(files, edition, links.base_url)
+    files, anchors = keep_anchors(files, read_lock(lock, missing_ok=locking))
+    files[MANIFEST] = manifest(files, anchors, edition, links.base_url)
     if site is not None:
         publish(files, site)
     return links, files

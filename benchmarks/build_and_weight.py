@@ -6,7 +6,7 @@
 Measures the build of the whole edition (the six documents and the shared apparatus):
 the cold build in a fresh process, whole (``python build.py``, interpreter and imports
 included) and in-process (the first ``build()`` of a process, which also compiles the
-schemas and templates), and the warm median of the following builds. Targets: cold
+schemas and templates; the median over ``--runs`` fresh processes), and the warm median of the following builds. Targets: cold
 in-process at most 0.3 s; every build under 1 s, so that the live preview shows an edit
 within a second; every page's HTML + CSS + JS under 100 KB. Prints each measurement
 beside its target and exits 1 if one is missed.
@@ -63,11 +63,17 @@ def main() -> int:
             files = build(SOURCE, Path(tmp) / "site")
             times.append(time.perf_counter() - started)
     missed = 0
-    whole, inside = cold_builds()
+    # Each cold build is a fresh process; the median of several, since one run on a shared
+    # machine can be off by a third.
+    colds = [cold_builds() for _ in range(args.runs)]
+    whole = statistics.median(w for w, _ in colds)
+    inside = statistics.median(i for _, i in colds)
+    spread = f"min {min(i for _, i in colds):.3f}, max {max(i for _, i in colds):.3f}"
     ok = inside <= COLD_IN_PROCESS_SECONDS
     missed += not ok
-    print(f"{'ok ' if ok else 'MISS'} cold build in-process: {inside:.3f} s (target <= {COLD_IN_PROCESS_SECONDS} s)")
-    print(f"     cold build, whole process (python build.py, imports and writing included): {whole:.3f} s")
+    print(f"{'ok ' if ok else 'MISS'} cold build in-process: median {inside:.3f} s over {args.runs} fresh processes "
+          f"({spread}; target <= {COLD_IN_PROCESS_SECONDS} s)")
+    print(f"     cold build, whole process (python build.py, imports and writing included): median {whole:.3f} s")
     median = statistics.median(times)
     ok = median < BUILD_SECONDS
     missed += not ok

@@ -21,6 +21,8 @@ from lxml import html
 
 from .diagnostics import BuildFailed, Diagnostic, display_path
 
+MANIFEST = "manifest.json"
+
 @dataclass
 class Lock:
     path: Path
@@ -70,8 +72,9 @@ def _is_map_of(value, container: type, item: type) -> bool:
                                            for v in value.values())
 
 
-def keep_anchors(files: dict[str, bytes], lock: Lock) -> dict[str, bytes]:
-    """The files with an alias for each moved anchor; BuildFailed naming every anchor that is lost."""
+def keep_anchors(files: dict[str, bytes], lock: Lock) -> tuple[dict[str, bytes], dict[str, list[str]]]:
+    """The files with an alias for each moved anchor, and every page's anchors with the aliases
+    (each page is parsed once, here); BuildFailed naming every anchor that is lost."""
     anchors = {page: set(ids) for page, ids in published_anchors(files).items()}
     problems = []
     aliases: dict[str, list[tuple[str, str]]] = {}
@@ -106,7 +109,8 @@ def keep_anchors(files: dict[str, bytes], lock: Lock) -> dict[str, bytes]:
     for page, pairs in aliases.items():
         for old, new in pairs:
             result[page] = _add_alias(result[page], old, new)
-    return result
+            anchors[page].add(old)
+    return result, {page: sorted(ids) for page, ids in anchors.items()}
 
 
 def _destination(old: str, moved: dict[str, str], present: set[str]) -> str | None:
@@ -138,9 +142,16 @@ def locked_text(pages: dict[str, list[str]], moved: dict[str, dict[str, str]]) -
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
+def site_anchors(files: dict[str, bytes]) -> dict[str, list[str]]:
+    """page -> its anchors in a built site: as its manifest lists them, or from the pages."""
+    if MANIFEST in files:
+        return {page: entry["anchors"] for page, entry in json.loads(files[MANIFEST])["pages"].items()}
+    return published_anchors(files)
+
+
 def unlocked(files: dict[str, bytes], lock: Lock) -> list[str]:
     """``page#anchor`` of every published anchor the lock does not list yet."""
-    return [f"{page}#{anchor}" for page, ids in published_anchors(files).items()
+    return [f"{page}#{anchor}" for page, ids in site_anchors(files).items()
             for anchor in ids if anchor not in lock.pages.get(page, ())]
 
 
@@ -148,7 +159,7 @@ def lock_new_anchors(files: dict[str, bytes], lock: Lock) -> list[str]:
     """Add every published anchor to the lock file (never dropping one); the ones added."""
     added = unlocked(files, lock)
     pages = {page: list(ids) for page, ids in lock.pages.items()}
-    for page, ids in published_anchors(files).items():
+    for page, ids in site_anchors(files).items():
         pages.setdefault(page, []).extend(ids)
     text = locked_text(pages, lock.moved)
     if text != lock.text:

@@ -9,15 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 
-from .anchors import published_anchors
+from .anchors import MANIFEST
 from .model import Edition
 from .pages import all_pages
 from .render import TEI_DIR
 
-MANIFEST = "manifest.json"
 
-
-def manifest(files: dict[str, bytes], edition: Edition, base_url: str) -> bytes:
+def manifest(files: dict[str, bytes], anchors: dict[str, list[str]], edition: Edition, base_url: str) -> bytes:
+    """The manifest of ``files``, whose pages have ``anchors`` (page -> ids)."""
     tei = f"{TEI_DIR}/{edition.source.path.name}"
     titles = {page.path: page.title for page in all_pages(edition)}
     data = {
@@ -29,8 +28,8 @@ def manifest(files: dict[str, bytes], edition: Edition, base_url: str) -> bytes:
                               "cite": d.pages["cite"], "tei": f"{TEI_DIR}/{d.tei_name}", "frus": d.volume.url}
                       for d in edition.documents},
         "tei": {"path": tei, "sha256": hashlib.sha256(files[tei]).hexdigest()},
-        "pages": {path: {"title": titles.get(path, ""), "anchors": anchors}
-                  for path, anchors in published_anchors(files).items()},
+        "pages": {path: {"title": titles.get(path, ""), "anchors": ids}
+                  for path, ids in anchors.items()},
         "files": {path: {"sha256": hashlib.sha256(data).hexdigest()}
                   for path, data in sorted(files.items()) if not path.endswith(".html")},
     }

@@ -68,6 +68,12 @@ def text(value: str | None) -> Markup:
     return escape(_SPACE.sub(" ", value)) if value else Markup("")
 
 
+def html(template: str, *parts: Markup | str) -> Markup:
+    """``template`` (the code's own, trusted) with each part escaped in its place: what
+    ``Markup(template).format`` does, without its slower formatter."""
+    return Markup(template.format(*(escape(part) for part in parts)))
+
+
 def tag(name: str, content: Markup | str = "", **attrs: str | None) -> Markup:
     """An HTML element; attribute names ending in ``_`` lose it (``class_`` -> ``class``)."""
     # f-strings with explicit escaping: the same output as Markup.format, several times faster
@@ -94,7 +100,7 @@ def citable(r: Renderer, element: etree._Element, name: str, content: Markup, **
     anchor = anchor_of(r, element)
     if anchor is None:
         return tag(name, content.strip(), **attrs)
-    return tag(name, Markup("{} {}").format(content.strip(), permalink(anchor, r.links.cite_page(anchor))),
+    return tag(name, html("{} {}", content.strip(), permalink(anchor, r.links.cite_page(anchor))),
                id=anchor, **attrs)
 
 
@@ -110,7 +116,7 @@ def article(r: Renderer, el) -> Markup:
 
 def endnotes(r: Renderer, el) -> Markup:
     """The FRUS notes, at the end, under their own heading."""
-    return tag("section", Markup("<h2>Notes</h2>\n{}").format(r.blocks(el)),
+    return tag("section", html("<h2>Notes</h2>\n{}", r.blocks(el)),
                id=el.get(XML_ID), class_="notes", role="doc-endnotes", aria_label="Notes")
 
 
@@ -118,7 +124,7 @@ def annotations(r: Renderer, el) -> Markup:
     """The editors' notes: in the reading view only, under a heading of their own."""
     if not r.reading:
         return Markup("")
-    return tag("section", Markup("<h2>Editorial notes</h2>\n{}").format(r.blocks(el)),
+    return tag("section", html("<h2>Editorial notes</h2>\n{}", r.blocks(el)),
                id=el.get(XML_ID), class_="notes editorial", role="doc-endnotes", aria_label="Editorial notes")
 
 
@@ -154,7 +160,7 @@ def opener(r: Renderer, el) -> Markup:
     """The wire's header: one line a part, as the source lays it out."""
     anchor = anchor_of(r, el)
     link = permalink(anchor, r.links.cite_page(anchor)) if anchor else Markup("")
-    return tag("div", Markup("{}\n{}").format(r.blocks(el), link), id=anchor, class_="opener")
+    return tag("div", html("{}\n{}", r.blocks(el), link), id=anchor, class_="opener")
 
 
 def line(r: Renderer, el) -> Markup:
@@ -172,7 +178,7 @@ def party_list(r: Renderer, el) -> Markup:
     """A FROM or TO list of a message's header: its label, then the names, as the source has them."""
     label = el.find("tei:head", NS)
     items = tag("ul", Markup("").join(r.render(item) for item in el.iterfind("tei:item", NS)))
-    return citable(r, el, "div", Markup("{} {}").format(r.render(label) if label is not None else "", items),
+    return citable(r, el, "div", html("{} {}", r.render(label) if label is not None else "", items),
                    class_=f"party {el.get('type')}")
 
 
@@ -225,7 +231,7 @@ def footnote(r: Renderer, el) -> Markup:
     back = tag("a", f"{number}.", href=r.href("#" + r.links.ref_of_note[anchor]),
                class_="note-number", role="doc-backlink",
                aria_label=f"{number}: back to the reference of {kind} {number}")
-    body = tag("p", Markup("{} {} {}").format(back, r.inline(el).strip(), permalink(anchor, r.links.cite_page(anchor))))
+    body = tag("p", html("{} {} {}", back, r.inline(el).strip(), permalink(anchor, r.links.cite_page(anchor))))
     return tag("div", body, id=anchor, class_=f"note {el.get('type')}", role="doc-footnote")
 
 
@@ -292,13 +298,12 @@ def quotation(r: Renderer, el) -> Markup:
     """A quotation with its source: “the words” (source). The marks are the edition's, not in the TEI."""
     quote, bibl = el.find("tei:quote", NS), el.find("tei:bibl", NS)
     # Literal marks rather than <q>: they survive copying, the plain-text download and no CSS.
-    return Markup("{} ({})").format(
-        quoted(r, quote), source_citation(r, bibl))
+    return html("{} ({})", quoted(r, quote), source_citation(r, bibl))
 
 
 def quoted(r: Renderer, el) -> Markup:
     """Words quoted within the editors' sentence, their source cited beside them."""
-    return tag("span", Markup("“{}”").format(r.inline(el).strip()), class_="quotation")
+    return tag("span", html("“{}”", r.inline(el).strip()), class_="quotation")
 
 
 def omission(r: Renderer, el) -> Markup:
