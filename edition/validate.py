@@ -75,6 +75,7 @@ def edition_violations(sources: list[Source]) -> list[Diagnostic]:
                 element, f'duplicate xml:id "{identifier}", also at {others}',
                 "every xml:id is a public anchor and must be unique across the edition: rename one of them, "
                 "keeping the one already published"))
+    found += _duplicate_numbers(sources)
     for source in sources:
         for element in source.root.iter():
             if not isinstance(element.tag, str):
@@ -95,6 +96,23 @@ def edition_violations(sources: list[Source]) -> list[Diagnostic]:
                     found.append(source.locator.at(
                         element, f'@{attr}="{pointer}" points to no xml:id in the edition',
                         "correct the pointer or add the entry it names"))
+    return found
+
+
+def _duplicate_numbers(sources: list[Source]) -> list[Diagnostic]:
+    """Each document's number names its pages (d170.html): two files may not hold one number."""
+    where: dict[str, list[tuple[Source, etree._Element]]] = {}
+    for source in sources:
+        for element in source.root.iterfind(".//tei:div[@type='document']", {"tei": "http://www.tei-c.org/ns/1.0"}):
+            if element.get("n"):
+                where.setdefault(element.get("n"), []).append((source, element))
+    found = []
+    for number, places in where.items():
+        for source, element in places[1:] if len(places) > 1 else []:
+            first, at = places[0]
+            found.append(source.locator.at(
+                element, f'Document {number} is also in {first.locator.shown}:{at.sourceline}',
+                "each document has one file, and its number names its pages: correct the number, or remove the copy"))
     return found
 
 

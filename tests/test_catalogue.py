@@ -116,6 +116,8 @@ EXAMPLES = {
     # the rules
     "duplicate-id": tei('xml:id="drv-3"', 'xml:id="drv-2"'),
     "duplicate-id-across-files": tei('<p xml:id="wire-begin">', '<p xml:id="d172-memorandum">'),
+    "duplicate-document": tei('<div type="document" xml:id="document" n="171">',
+                              '<div type="document" xml:id="document" n="172">'),
     "name-reference": tei('ref="#person-thach"', 'ref="#person-thatch"'),
     "dangling-target": tei('<ref target="#drv">', '<ref target="#drv-9">'),
     "dangling-resp": tei('<corr resp="#editors">', '<corr resp="#editor">'),
