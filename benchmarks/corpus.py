@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""How the build grows with the edition: synthetic editions of 10, 100 and 1,000 documents.
+
+    .venv/bin/python benchmarks/corpus.py [--sizes 10 100 1000] [--keep DIR]
+
+Each synthetic edition is the real one (the six documents and their apparatus) with copies
+of Documents 170 and 172–175 added until it holds the number asked for. A copy is a valid
+document of its own: its own number (from 1000 up), ids (``d1003-…``), pages and TEI; copies
+made together point at each other where the originals do (a copy of 172 that cites Document
+173 cites the copy of 173 made with it), and at Document 171 and the shared names as the
+originals do. Nothing of a copy is published: it measures the engine, not the history.
+
+For each size the edition is built cold in a fresh process (``build.py``, validation
+included) and the table gives its pages, the megabytes written, the wall and CPU seconds
+and the peak memory of the build's largest process. Then, on the largest edition, the
+preview: the time from saving one document to the preview serving the changed page, and
+the time of a plain ``build.py`` after that one change. The figures go to
+``benchmarks/results/corpus.json`` (not in git) for other tools:
+``{"rows": [{"documents", "pages", "bytes", "wall_s", "cpu_s", "peak_mib"}, …],
+"preview_edit_s", "rebuild_one_s", "largest_page": {"path", "bytes"}}``.
+
+Targets on a 2-core machine (reported, not asserted): 1,000 documents in ≤ 10 s wall and
+≤ 1 GiB; time for 1,000 ≤ 11 × time for 100; one document changed in 1,000 served by the
+preview in ≤ 1 s, and rebuilt by a plain build in ≤ 2 s; every page ≤ 100 KB.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ORIGINALS = (170, 172, 173, 174, 175)  # Document 171 is the centre: it is not copied
+FIRST_COPY = 1000
+PAGE_BYTES = 100_000
+TARGETS = {"wall_s": 10.0, "peak_mib": 1024, "growth": 11.0, "preview_edit_s": 1.0, "rebuild_one_s": 2.0}
+
+# A build in a child process of its own, so that its CPU time and peak memory are its own.
+MEASURED = """
+import resource, subprocess, sys, time
+started = time.perf_counter()
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+wall = time.perf_counter() - started
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(done.returncode, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+sys.stderr.write(done.stderr)
+"""
+
+
+def synthetic_edition(folder: Path, documents: int) -> Path:
+    """The real sources in ``folder/source`` with copies added up to ``documents``; the central file."""
+    source = folder / "source"
+    shutil.copytree(ROOT / "source", source)
+    texts = {n: (ROOT / "source" / f"frus1969-76ve13-d{n}.xml").read_text(encoding="utf-8") for n in ORIGINALS}
+    wanted = documents - 1 - len(ORIGINALS)
+    made = 0
+    while made < wanted:
+        group = FIRST_COPY + made  # each round copies the five, numbered together
+        numbers = {n: group + i for i, n in enumerate(ORIGINALS)}
+        for original in ORIGINALS[:wanted - made]:
+            (source / f"frus1969-76ve13-d{numbers[original]}.xml").write_text(
+                _renumbered(texts[original], numbers), encoding="utf-8")
+            made += 1
+    return source / "frus1969-76ve13-d171.xml"
+
+
+def _renumbered(text: str, numbers: dict[int, int]) -> str:
+    """A document's TEI with every original's number, id prefix and address replaced by its copy's."""
+    for old, new in numbers.items():
+        text = re.sub(rf"\bd{old}\b", f"d{new}", text)  # ids (d170-…), pointers (#d170-…), addresses (/d170)
+        text = re.sub(rf'(<(?:idno type="frus-document"|biblScope unit="document")>){old}<', rf"\g<1>{new}<", text)
+        text = text.replace(f'<div type="document" n="{old}"', f'<div type="document" n="{new}"')
+    return text
+
+
+def measured_build(central: Path, site: Path) -> dict:
+    """Build cold in a fresh process: wall and CPU seconds, peak MiB, pages and bytes written."""
+    out = subprocess.run([sys.executable, "-c", MEASURED, sys.executable, str(ROOT / "build.py"),
+                          "--source", str(central), "--out", str(site)], capture_output=True, text=True, check=True)
+    code, wall, cpu, peak = out.stdout.split()
+    if code != "0":
+        raise SystemExit(f"the build of {central.parent} failed:\n{out.stderr}")
+    files = [p for p in site.resolve().rglob("*") if p.is_file()]
+    return {"pages": sum(p.suffix == ".html" for p in files), "bytes": sum(p.stat().st_size for p in files),
+            "wall_s": round(float(wall), 3), "cpu_s": round(float(cpu), 3), "peak_mib": round(float(peak), 1)}
+
+
+def largest_page(site: Path) -> dict:
+    path = max(site.resolve().glob("*.html"), key=lambda p: p.stat().st_size)
+    assets = sum(p.stat().st_size for p in (site.resolve() / "static").iterdir())
+    return {"path": path.name, "bytes": path.stat().st_size + assets}
+
+
+def preview_edit(central: Path, site: Path) -> float:
+    """Seconds from saving one copy to the preview serving its changed reading page."""
+    from build import TEMPLATES, run
+    from edition.serve import Preview
+
+    preview = Preview(lambda: f"{len(run(central, site, TEMPLATES)[1])} files", site, [central.parent], port=0,
+                      out=io.StringIO())
+    preview.start()
+    try:
+        edited = central.parent / f"frus1969-76ve13-d{FIRST_COPY + 1}.xml"  # the first copy of Document 172
+        text = edited.read_text(encoding="utf-8")
+        marker = "Kissinger (edited for the benchmark)"
+        assert "Kissinger</persName>" in text, edited
+        edited.write_text(text.replace("Kissinger</persName>", marker + "</persName>", 1), encoding="utf-8")
+        saved = time.perf_counter()
+        page = preview.url + edited.stem.rsplit("-", 1)[1] + ".html"
+        while marker not in _fetch(page):
+            if time.perf_counter() - saved > 300:
+                raise SystemExit("the edit was not served after 300 s")
+            time.sleep(0.02)
+        return time.perf_counter() - saved
+    finally:
+        preview.stop()
+
+
+def _fetch(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.read().decode("utf-8")
+    except OSError:
+        return ""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
+    parser.add_argument("--keep", type=Path, help="make the editions in this folder and keep them")
+    args = parser.parse_args()
+    sizes = sorted(args.sizes)
+    if sizes[0] < 6:
+        parser.error("an edition has at least the six real documents")
+    tmp = tempfile.TemporaryDirectory()
+    base = args.keep or Path(tmp.name)
+    rows = []
+    print(f"{'documents':>9} {'pages':>6} {'MB':>7} {'wall s':>7} {'CPU s':>7} {'peak MiB':>8} {'s/doc':>6}")
+    for size in sizes:
+        folder = base / f"edition-{size}"
+        shutil.rmtree(folder, ignore_errors=True)
+        central = synthetic_edition(folder, size)
+        row = {"documents": size, **measured_build(central, folder / "site")}
+        rows.append(row)
+        print(f"{size:>9} {row['pages']:>6} {row['bytes'] / 1e6:>7.1f} {row['wall_s']:>7.2f} {row['cpu_s']:>7.2f} "
+              f"{row['peak_mib']:>8.0f} {row['wall_s'] / size:>6.3f}", flush=True)
+    folder = base / f"edition-{sizes[-1]}"
+    central, site = folder / "source" / "frus1969-76ve13-d171.xml", folder / "site"
+    largest = largest_page(site)
+    edit = preview_edit(central, site)
+    rebuild = measured_build(central, site)["wall_s"]  # after the one change, and the preview's build of it
+    results = {"rows": rows, "preview_edit_s": round(edit, 3), "rebuild_one_s": rebuild, "largest_page": largest}
+    (ROOT / "benchmarks" / "results").mkdir(exist_ok=True)
+    (ROOT / "benchmarks" / "results" / "corpus.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    tmp.cleanup()
+
+    big = rows[-1]
+    small = next((r for r in rows if r["documents"] * 10 == big["documents"]), None)
+    checks = [(f"{big['documents']} documents cold: {big['wall_s']:.2f} s wall", big["wall_s"] <= TARGETS["wall_s"],
+               f"<= {TARGETS['wall_s']} s"),
+              (f"peak memory {big['peak_mib']:.0f} MiB", big["peak_mib"] <= TARGETS["peak_mib"],
+               f"<= {TARGETS['peak_mib']} MiB")]
+    if small:
+        growth = big["wall_s"] / small["wall_s"]
+        checks.append((f"growth {small['documents']} -> {big['documents']}: x{growth:.1f}", growth <= TARGETS["growth"],
+                       f"<= x{TARGETS['growth']}"))
+    checks += [(f"one document changed, served by the preview after {edit:.2f} s", edit <= TARGETS["preview_edit_s"],
+                f"<= {TARGETS['preview_edit_s']} s"),
+               (f"plain build after one change: {rebuild:.2f} s", rebuild <= TARGETS["rebuild_one_s"],
+                f"<= {TARGETS['rebuild_one_s']} s"),
+               (f"largest page {largest['path']}: {largest['bytes']:,} bytes with CSS and JS",
+                largest["bytes"] <= PAGE_BYTES, f"<= {PAGE_BYTES:,}")]
+    for text, ok, target in checks:
+        print(f"{'ok ' if ok else 'MISS'} {text} (target {target})")
+    print("written: benchmarks/results/corpus.json")
+    return 0 if all(ok for _, ok, _ in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
