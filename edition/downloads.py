@@ -26,6 +26,10 @@ def reading_text(links: Links, edition: Document | None = None) -> str:
     page = edition.pages["reading"]
     text, back = document_html(links, edition, page)  # as the reading page shows it
     rendered = html.fragment_fromstring(str(text) + str(back), create_parent="div")
+    by_id: dict[str, html.HtmlElement] = {}
+    for element in rendered.iter():
+        if element.get("id"):
+            by_id.setdefault(element.get("id"), element)
     address = links.url(page) or page
     example = next((b.get(XML_ID) for b in edition.citable if etree.QName(b).localname == "p"), "")
     lines = [
@@ -46,7 +50,7 @@ def reading_text(links: Links, edition: Document | None = None) -> str:
         anchor = element.get(XML_ID)
         if id(element) in headings:
             lines += [headings[id(element)], ""]
-        block = rendered.get_element_by_id(anchor)
+        block = by_id[anchor]
         text = _text_of(block)
         lines += [f"[#{anchor}]" + (text if text.startswith("\n") else " " + text), ""]
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -110,7 +110,8 @@ def passage_citations(links: Links, path: str) -> Markup:
     """For the Cite links' copy to the clipboard: the Chicago note of the passages a page shows,
     as one template with the slots ``{passage}`` and ``{url}`` and each passage's two values."""
     document = links.page_document(path)
-    shown = {p.anchor: p for p in passages(links) if p.anchor in links.on_page.get(path, ())}
+    every = _passages_by_anchor(links)
+    shown = {anchor: every[anchor] for anchor in links.on_page.get(path, ()) if anchor in every}
     if not shown:
         return Markup("")
 
@@ -123,6 +124,13 @@ def passage_citations(links: Links, path: str) -> Markup:
         if other is not document:  # a passage of another document (notes.html): that document's citation
             data["passages"][anchor]["template"] = template(other)
     return Markup('<script type="application/json" id="passage-citations">{}</script>').format(_script_json(data))
+
+
+def _passages_by_anchor(links: Links) -> dict:
+    """Every passage of the edition by its anchor, looked up once a build (not once a page)."""
+    if "passages by anchor" not in links.memo:
+        links.memo["passages by anchor"] = {p.anchor: p for p in passages(links)}
+    return links.memo["passages by anchor"]
 
 
 def _script_json(data) -> Markup:
