@@ -98,12 +98,11 @@ def names(links: Links, path: str) -> dict:
 
 def _by_document(links: Links, anchors: list[str]) -> list[dict]:
     """Anchors grouped by their document, in FRUS order, each with its link."""
-    groups = []
-    for document in links.edition.documents:
-        mine = [(a, f"{links.home[a]}#{a}") for a in anchors if links.document_of.get(a) is document]
-        if mine:
-            groups.append({"document": document, "anchors": mine})
-    return groups
+    mine: dict[str, list[tuple[str, str]]] = {}
+    for a in anchors:
+        if a in links.document_of:
+            mine.setdefault(links.document_of[a].key, []).append((a, f"{links.home[a]}#{a}"))
+    return [{"document": d, "anchors": mine[d.key]} for d in links.edition.documents if d.key in mine]
 
 
 #: The edition's texts in Markdown, kept in the project's source/ folder.

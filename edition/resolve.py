@@ -62,6 +62,7 @@ class Links:
     def __post_init__(self) -> None:
         self._citable = set(self.edition.citable)
         self._held = {d.volume.url: d for d in self.edition.documents if d.volume.url}
+        self._of_page = {path: d for d in self.edition.documents for path in d.pages.values()}
 
     def held(self, url: str) -> tuple[Document, str] | None:
         """A history.state.gov address of a document the edition holds: the document and the
@@ -72,10 +73,7 @@ class Links:
 
     def page_document(self, path: str) -> Document:
         """The document a page is about: its own for a document's page, else the central one."""
-        for document in self.edition.documents:
-            if path in document.pages.values():
-                return document
-        return self.edition.central
+        return self._of_page.get(path, self.edition.central)
 
     def cite_page(self, anchor: str) -> str:
         """The Cite page of the document an anchor stands in."""
@@ -160,12 +158,15 @@ def resolve(edition: Edition, base_url: str = "") -> Links:
             note_of_ref[ptr.get(XML_ID)] = note
             refs[ptr.get(XML_ID)] = ptr
     # The diplomatic view shows the source alone: no editorial notes, nor their references.
+    editorial_refs = {ref for ref, note in note_of_ref.items() if note.type == "editorial"}
     for document in edition.documents:
-        on_page[document.pages["diplomatic"]] -= {ref for ref, note in note_of_ref.items() if note.type == "editorial"}
+        on_page[document.pages["diplomatic"]] -= editorial_refs
 
     links = Links(edition, home, on_page, note_of_ref,
                   {note.id: ref for ref, note in note_of_ref.items()}, parts, base_url=base_url, refs=refs,
                   document_of=document_of)
+    in_texts = set(texts)
+    seen: set[tuple[str, etree._Element]] = set()
     for source in edition.sources:
         for element in source.root.iter():
             if not isinstance(element.tag, str) or element.tag == f"{{{NS['tei']}}}join":
@@ -179,11 +180,11 @@ def resolve(edition: Edition, base_url: str = "") -> Links:
                                            "point to an xml:id in <text> or in standOff"))
                     continue
                 if attr == "ref" and element.get(XML_ID) is None and pointer[1:] in edition.entries \
-                        and any(t in element.iterancestors() for t in texts):
-                    blocks = links.occurrences.setdefault(pointer[1:], [])
+                        and any(a in in_texts for a in element.iterancestors()):
                     block = links.block_of(element)
-                    if block not in blocks:
-                        blocks.append(block)
+                    if (pointer, block) not in seen:
+                        seen.add((pointer, block))
+                        links.occurrences.setdefault(pointer[1:], []).append(block)
             # A link to a document the edition holds may name one of its passages after "#".
             for attr in ("target", "source"):
                 address = element.get(attr) or ""
