@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from edition.anchors import keep_anchors, lock_new_anchors, read_lock, unlocked
@@ -29,7 +28,8 @@ from edition.quotations import check_quotations
 from edition.render import render_site
 from edition.resolve import Links, resolve
 from edition.summary import summary
-from edition.validate import validate_edition
+from edition.parallel import available
+from edition.validate import start_validation
 from edition.write import publish
 
 ROOT = Path(__file__).resolve().parent
@@ -40,39 +40,43 @@ TEMPLATES = ROOT / "templates"
 SITE = ROOT / "site"
 SETTINGS = ROOT / "source" / "edition.toml"
 LOCK = ROOT / "source" / "anchors.lock.json"
+#: From this many documents on, the build shares its work among the machine's cores.
+PARALLEL_FROM = 24
 
 
 def build(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
-          base_url: str | None = None, lock: Path = LOCK, locking: bool = False) -> dict[str, bytes]:
+          base_url: str | None = None, lock: Path = LOCK, locking: bool = False,
+          workers: int | None = None) -> dict[str, bytes]:
     """Run every stage; write the site only if ``site`` is given and all succeeded."""
-    return run(source, site, templates, base_url=base_url, lock=lock, locking=locking)[1]
+    return run(source, site, templates, base_url=base_url, lock=lock, locking=locking, workers=workers)[1]
 
 
 def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
-        base_url: str | None = None, lock: Path = LOCK, locking: bool = False) -> tuple[Links, dict[str, bytes]]:
+        base_url: str | None = None, lock: Path = LOCK, locking: bool = False,
+        workers: int | None = None) -> tuple[Links, dict[str, bytes]]:
     """``build``, also returning the resolved edition that the summary counts.
 
     ``base_url`` None takes the one of source/edition.toml; ``locking`` lets a
-    missing lock pass, for ``--lock-anchors`` to create it.
+    missing lock pass, for ``--lock-anchors`` to create it; ``workers`` None lets
+    an edition of many documents use every core (the output is the same bytes).
     """
     tei, others, apparatus = load_edition(source)
-    # Validation runs on the second core while the model is built and rendered: libxml2 validates
-    # without Python's lock, and nothing below changes the parsed trees. Its problems still come
-    # first: a failure below on an invalid file is reported as the validation's problems.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        validated = pool.submit(
-            validate_edition,
-            [(s, SCHEMA / "edition.rng") for s in [tei, *others]] + [(apparatus, SCHEMA / "apparatus.rng")],
-            SCHEMA / "edition.sch")
-        try:
-            edition = build_model(tei, others, apparatus)
-            check_quotations(edition)
-            links = resolve(edition, read_base_url(SETTINGS) if base_url is None else base_url)
-            files = render_site(links, templates)
-        except BaseException:
-            validated.result()  # raises the validation's problems, if there are any
-            raise
-        validated.result()
+    if workers is None:
+        workers = available() if 1 + len(others) >= PARALLEL_FROM else 1
+    # Validation runs beside the model and the rendering, on the other cores; its problems
+    # still come first: a failure below on an invalid file is reported as the validation's.
+    validated = start_validation(
+        [(s, SCHEMA / "edition.rng") for s in [tei, *others]] + [(apparatus, SCHEMA / "apparatus.rng")],
+        SCHEMA / "edition.sch", workers)
+    try:
+        edition = build_model(tei, others, apparatus)
+        check_quotations(edition)
+        links = resolve(edition, read_base_url(SETTINGS) if base_url is None else base_url)
+        files = render_site(links, templates, workers)
+    except BaseException:
+        validated()  # raises the validation's problems, if there are any
+        raise
+    validated()
     # Every anchor ever published still lands: on its passage, or where the lock says it moved.
     files, anchors = keep_anchors(files, read_lock(lock, missing_ok=locking))
     files[MANIFEST] = manifest(files, anchors, edition, links.base_url)

@@ -295,12 +295,8 @@ def document_url(links: Links, document: Document | None = None) -> str:
     return links.url((document or links.edition.central).pages["reading"])
 
 
-def citation_files(links: Links, templates) -> dict[str, bytes]:
-    """Each document's citation as BibTeX, RIS and CSL-JSON."""
-    files = {}
-    for document in links.edition.documents:
-        f = facts(document)
-        url = document_url(links, document)
-        files.update({f"{DOWNLOADS_DIR}/{f.key}.{suffix}": write(f, url).encode("utf-8")
-                      for suffix, _, _, write in DOWNLOADS})
-    return files
+def citation_files(links: Links, document: Document) -> dict[str, bytes]:
+    """A document's citation as BibTeX, RIS and CSL-JSON."""
+    f = facts(document)
+    url = document_url(links, document)
+    return {f"{DOWNLOADS_DIR}/{f.key}.{suffix}": write(f, url).encode("utf-8") for suffix, _, _, write in DOWNLOADS}

@@ -69,6 +69,5 @@ def _text_of(block: html.HtmlElement) -> str:
     return " ".join(block.text_content().split())
 
 
-def reading_text_file(links: Links, templates) -> dict[str, bytes]:
-    return {f"{DOWNLOADS_DIR}/{facts(d).key}.txt": reading_text(links, d).encode("utf-8")
-            for d in links.edition.documents}
+def reading_text_file(links: Links, document: Document) -> dict[str, bytes]:
+    return {f"{DOWNLOADS_DIR}/{facts(document).key}.txt": reading_text(links, document).encode("utf-8")}

@@ -126,6 +126,11 @@ def passage_citations(links: Links, path: str) -> Markup:
     return Markup('<script type="application/json" id="passage-citations">{}</script>').format(_script_json(data))
 
 
+def prepare(links: Links) -> None:
+    """Work out now what every page will look up (kept in ``links.memo``)."""
+    _passages_by_anchor(links)
+
+
 def _passages_by_anchor(links: Links) -> dict:
     """Every passage of the edition by its anchor, looked up once a build (not once a page)."""
     if "passages by anchor" not in links.memo:

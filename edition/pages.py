@@ -335,8 +335,8 @@ def document_navigation(links: Links, path: str) -> dict | None:
     """A document's own navigation for one of its pages: its views, its TEI, the previous and
     next documents in FRUS order (the same view); None for the edition's pages."""
     documents = links.edition.documents
-    document = next((d for d in documents if path in d.pages.values()), None)
-    if document is None:
+    document = links.page_document(path)
+    if path not in document.pages.values():
         if path not in (COMPOSITE_PAGE, COMPARE_PAGE):
             return None
         document = links.edition.central
@@ -344,7 +344,7 @@ def document_navigation(links: Links, path: str) -> dict | None:
     views = [(document.pages[v], label) for v, label in DOCUMENT_VIEWS]
     if document is links.edition.central:
         views[2:2] = CENTRAL_VIEWS
-    i = documents.index(document)
+    i = links.position(document)
     neighbour = lambda d: {"href": d.pages[view], "label": f"Document {d.number}"} if d else None
     return {
         "document": document,

@@ -2,8 +2,10 @@
 
 Templates only arrange what ``rules`` rendered and ``resolve`` linked; every
 page is rendered in memory here, and nothing touches the disk until ``write``.
-The pages are the rows of ``pages.PAGES``; files that are not pages (the TEI,
-the stylesheet, the downloads) come from the functions in ``FILES``.
+The pages are the rows of ``pages.PAGES``; files that are not pages come from the
+functions in ``FILES`` (the TEI, the stylesheet) and ``DOCUMENT_FILES`` (each
+document's downloads). A large edition is rendered by several processes, a share of
+the documents each (``parallel``).
 """
 from __future__ import annotations
 
@@ -19,7 +21,9 @@ from markupsafe import Markup
 from . import cite, metadata
 from .diagnostics import BuildFailed, Diagnostic, display_path
 from .downloads import reading_text_file
-from .pages import all_pages, document_navigation, long_date
+from .model import Document
+from .pages import Page, all_pages, document_navigation, long_date
+from .parallel import fork_map
 from .resolve import Links
 from .rules import permalink
 
@@ -44,10 +48,12 @@ def static_files(links: Links, templates: Path) -> dict[str, bytes]:
     return {f"static/{asset.name}": asset.read_bytes() for asset in sorted((templates / "static").iterdir())}
 
 
-FILES: tuple[Callable[[Links, Path], dict[str, bytes]], ...] = (
-    tei_files, static_files,
-    cite.citation_files, reading_text_file,  # downloads: BibTeX, RIS, CSL-JSON; the reading text
-)
+#: Files made once for the edition.
+FILES: tuple[Callable[[Links, Path], dict[str, bytes]], ...] = (tei_files, static_files)
+
+#: Files made for each document: its citation as BibTeX, RIS and CSL-JSON; its reading text.
+DOCUMENT_FILES: tuple[Callable[[Links, Document], dict[str, bytes]], ...] = (
+    cite.citation_files, reading_text_file)
 
 
 # --- rendering -------------------------------------------------------------------------
@@ -82,8 +88,9 @@ def environment(templates: Path) -> jinja2.Environment:
     return env
 
 
-def render_site(links: Links, templates: Path) -> dict[str, bytes]:
-    """Every file of the site, by its path relative to the site's root."""
+def render_site(links: Links, templates: Path, workers: int = 1) -> dict[str, bytes]:
+    """Every file of the site, by its path relative to the site's root, in the order of the paths.
+    ``workers`` > 1 shares the documents out to as many processes; the bytes are the same."""
     env = environment(templates)
     pages = all_pages(links.edition)
     common = {
@@ -95,16 +102,45 @@ def render_site(links: Links, templates: Path) -> dict[str, bytes]:
         "passage_citations": lambda page: metadata.passage_citations(links, page.path),
         "document_citation": cite.chicago_note(cite.facts(links.edition), cite.document_url(links)),
     }
+
+    def produce(unit: tuple[Document | None, list[Page]]) -> dict[str, bytes]:
+        document, unit_pages = unit
+        made: dict[str, bytes] = {}
+        for page in unit_pages:
+            doc = links.page_document(page.path)
+            context = dict(common, page=page, doc=doc, docnav=document_navigation(links, page.path),
+                           tei_href=f"{TEI_DIR}/{doc.tei_name}", **page.context(links, page.path))
+            _add(made, page.path, _render(env, page.template, context).encode("utf-8"))
+        for make in DOCUMENT_FILES if document is not None else ():
+            for path, data in make(links, document).items():
+                _add(made, path, data)
+        return made
+
+    if workers > 1:
+        metadata.prepare(links)  # what every page looks up, worked out before the workers share it
     files: dict[str, bytes] = {}
-    for page in pages:
-        document = links.page_document(page.path)
-        context = dict(common, page=page, doc=document, docnav=document_navigation(links, page.path),
-                       tei_href=f"{TEI_DIR}/{document.tei_name}", **page.context(links, page.path))
-        _add(files, page.path, _render(env, page.template, context).encode("utf-8"))
-    for produce in FILES:
-        for path, data in produce(links, templates).items():
+    for made in fork_map(produce, work_units(links, pages), workers):
+        for path, data in made.items():
             _add(files, path, data)
-    return files
+    for make in FILES:
+        for path, data in make(links, templates).items():
+            _add(files, path, data)
+    return dict(sorted(files.items()))
+
+
+def work_units(links: Links, pages: tuple[Page, ...]) -> list[tuple[Document | None, list[Page]]]:
+    """The site in parts that can be made apart: each document with its own pages and files
+    (reading, diplomatic and Cite, which render its text, and the downloads made from it),
+    and each page of the edition (the central document's views among them) alone."""
+    by_path = {page.path: page for page in pages}
+    units: list[tuple[Document | None, list[Page]]] = []
+    taken: set[str] = set()
+    for document in links.edition.documents:
+        own = [by_path[p] for p in document.pages.values() if p in by_path]
+        taken.update(page.path for page in own)
+        units.append((document, own))
+    units += [(None, [page]) for page in pages if page.path not in taken]
+    return units
 
 
 def _add(files: dict[str, bytes], path: str, data: bytes) -> None:

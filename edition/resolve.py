@@ -63,6 +63,7 @@ class Links:
         self._citable = set(self.edition.citable)
         self._held = {d.volume.url: d for d in self.edition.documents if d.volume.url}
         self._of_page = {path: d for d in self.edition.documents for path in d.pages.values()}
+        self._position = {d.key: i for i, d in enumerate(self.edition.documents)}
 
     def held(self, url: str) -> tuple[Document, str] | None:
         """A history.state.gov address of a document the edition holds: the document and the
@@ -74,6 +75,10 @@ class Links:
     def page_document(self, path: str) -> Document:
         """The document a page is about: its own for a document's page, else the central one."""
         return self._of_page.get(path, self.edition.central)
+
+    def position(self, document: Document) -> int:
+        """Where a document stands in the edition's (FRUS) order."""
+        return self._position[document.key]
 
     def cite_page(self, anchor: str) -> str:
         """The Cite page of the document an anchor stands in."""

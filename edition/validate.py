@@ -11,13 +11,16 @@ an id the edition has.
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from lxml import etree, isoschematron
 
 from .diagnostics import BuildFailed, Diagnostic
 from .load import Source
+from .parallel import Forked
 
 SVRL = "{http://purl.oclc.org/dsdl/svrl}"
 _HINTED = re.compile(r"^(?P<what>.*?)\s*\((?P<hint>[^()]*)\)$", re.S)
@@ -40,15 +43,39 @@ def rules(path: Path) -> isoschematron.Schematron:
 
 def validate_edition(sources: list[tuple[Source, Path]], sch_path: Path) -> None:
     """Each file against its grammar and the rules, then the rules across files; BuildFailed with all problems."""
-    problems = []
-    for source, rng_path in sources:
+    start_validation(sources, sch_path, workers=0)()
+
+
+def start_validation(sources: list[tuple[Source, Path]], sch_path: Path, workers: int) -> Callable[[], None]:
+    """Begin ``validate_edition`` beside the build's other stages; the function returned waits for
+    it and raises its BuildFailed. Several workers: forked processes, a share of the files each;
+    one: a thread, since libxml2 validates without Python's lock (and nothing changes the
+    parsed trees meanwhile); none: at once, here."""
+    for rng_path in {rng_path for _, rng_path in sources}:  # compiled here, once, for every worker
+        grammar(rng_path)
+    rules(sch_path)
+
+    def problems_of(item: tuple[Source, Path]) -> list[Diagnostic]:
         try:
-            validate(source, rng_path, sch_path)
+            validate(item[0], item[1], sch_path)
         except BuildFailed as failure:
-            problems += failure.diagnostics
-    problems += edition_violations([source for source, _ in sources])
-    if problems:
-        raise BuildFailed(problems)
+            return failure.diagnostics
+        return []
+
+    def done(per_file: list[list[Diagnostic]]) -> None:
+        problems = [d for found in per_file for d in found] + edition_violations([s for s, _ in sources])
+        if problems:
+            raise BuildFailed(problems)
+
+    if workers > 1:
+        forked = Forked(problems_of, sources, workers)
+        return lambda: done(forked.results())
+    if workers == 1:
+        pool = ThreadPoolExecutor(max_workers=1)
+        future = pool.submit(lambda: [problems_of(item) for item in sources])
+        pool.shutdown(wait=False)
+        return lambda: done(future.result())
+    return lambda: done([problems_of(item) for item in sources])
 
 
 #: Attributes whose "#id" may point into another file of the edition.
