@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lxml import html
+from lxml import etree, html
 
 from .diagnostics import BuildFailed, Diagnostic, display_path
 
@@ -39,10 +39,11 @@ class Lock:
 def published_anchors(files: dict[str, bytes]) -> dict[str, list[str]]:
     """page -> its ids, sorted, for every HTML page of the site (a script's id, or a drawing's
     internal defs, are no place to land)."""
-    return {
-        path: sorted(set(html.fromstring(data).xpath("//*[not(self::script)][not(ancestor::defs)]/@id")))
-        for path, data in sorted(files.items()) if path.endswith(".html")
-    }
+    return {path: sorted(set(_IDS(html.fromstring(data)))) for path, data in sorted(files.items()) if path.endswith(".html")}
+
+
+# Plain strings: lxml's "smart" ones keep their whole parsed page alive.
+_IDS = etree.XPath("//*[not(self::script)][not(ancestor::defs)]/@id", smart_strings=False)
 
 
 def read_lock(path: Path, missing_ok: bool = False) -> Lock:

@@ -16,7 +16,6 @@ copy of the Office of the Historian's TEI.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from lxml import etree
 
@@ -79,30 +78,34 @@ def stands_in(parts: list[str], text: str) -> bool:
     return True
 
 
-@dataclass(frozen=True)
 class Held:
-    """A text the edition holds, as quotations name it."""
+    """Every text a quotation may name: each document by its FRUS address, each passage by "#id".
+    A text is read out of the TEI when a quotation first names it: most are never quoted."""
 
-    name: str
-    texts: tuple[str, str]
+    def __init__(self, edition: Edition):
+        self._documents = {d.volume.url: d for d in edition.documents if d.volume.url}
+        self._blocks = {"#" + b.get(XML_ID): b for d in edition.documents for b in d.citable}
+        self._texts: dict[str, tuple[str, tuple[str, ...]]] = {}
 
-
-def held_texts(edition: Edition) -> dict[str, Held]:
-    """Every text a quotation may name: each document by its FRUS address, each passage by "#id"."""
-    held = {}
-    for document in edition.documents:
-        notes = document.back.find("tei:div[@type='notes']", NS)
-        parts = [readings(document.document)] + ([readings(notes)] if notes is not None else [])
-        whole = tuple(" ".join(reading) for reading in zip(*parts))
-        held[document.volume.url] = Held(f"Document {document.volume.document_number}", whole)
-        for block in document.citable:
-            held["#" + block.get(XML_ID)] = Held(f"the passage #{block.get(XML_ID)}", readings(block))
-    return held
+    def get(self, pointer: str) -> tuple[str, tuple[str, ...]] | None:
+        """(its name, its readings) of a held text; None for any other pointer."""
+        if pointer not in self._texts:
+            if pointer in self._documents:
+                document = self._documents[pointer]
+                notes = document.back.find("tei:div[@type='notes']", NS)
+                parts = [readings(document.document)] + ([readings(notes)] if notes is not None else [])
+                self._texts[pointer] = (f"Document {document.volume.document_number}",
+                                        tuple(" ".join(reading) for reading in zip(*parts)))
+            elif pointer in self._blocks:
+                self._texts[pointer] = (f"the passage {pointer}", readings(self._blocks[pointer]))
+            else:
+                return None
+        return self._texts[pointer]
 
 
 def check_quotations(edition: Edition) -> None:
     """Raise BuildFailed for every quotation of a held text that is not in it, in source order."""
-    held = held_texts(edition)
+    held = Held(edition)
     problems = []
     for file in edition.sources:  # the documents and the apparatus
         locate = file.locator.at
@@ -111,10 +114,11 @@ def check_quotations(edition: Edition) -> None:
                 source = held.get(pointer)
                 if source is None:
                     continue
+                name, texts = source
                 parts = parts_of(quote)
-                if not any(stands_in(parts, text) for text in source.texts):
+                if not any(stands_in(parts, text) for text in texts):
                     shown = " ".join("".join(quote.itertext()).split())
-                    problems.append(locate(quote, f"the quotation “{_shortened(shown)}” is not in {source.name}", HINT))
+                    problems.append(locate(quote, f"the quotation “{_shortened(shown)}” is not in {name}", HINT))
     if problems:
         raise BuildFailed(problems)
 
