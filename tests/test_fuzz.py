@@ -33,16 +33,22 @@ def _hang(signum, frame):
     raise Hang
 
 
-def test_every_mutated_tei_builds_or_fails_with_located_diagnostics(tmp_path):
+#: The cases run in batches, so that parallel test workers share them out.
+BATCHES = 6
+
+
+@pytest.mark.parametrize("batch", range(BATCHES))
+def test_every_mutated_tei_builds_or_fails_with_located_diagnostics(tmp_path, batch):
     outcomes = {"built": 0, "failed": 0}
+    mine = list(enumerate(cases()))[batch::BATCHES]
     previous = signal.signal(signal.SIGALRM, _hang)  # a case that hangs is stopped and fails
     try:
-        for number, data in enumerate(cases()):
+        for number, data in mine:
             check(number, data, tmp_path, outcomes)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-    assert outcomes["failed"] > CASES // 2, outcomes  # the mutator really breaks things
+    assert outcomes["failed"] > len(mine) // 2, outcomes  # the mutator really breaks things
 
 
 def check(number: int, data: bytes, tmp_path, outcomes: dict[str, int]) -> None:
