@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from edition.anchors import keep_anchors, lock_new_anchors, read_lock, unlocked
+from edition.cache import Cache
 from edition.config import BASE_URL_HINT, base_url_problem, read_base_url
 from edition.diagnostics import BuildFailed
 from edition.load import Source, load_tei
@@ -40,6 +41,8 @@ TEMPLATES = ROOT / "templates"
 SITE = ROOT / "site"
 SETTINGS = ROOT / "source" / "edition.toml"
 LOCK = ROOT / "source" / "anchors.lock.json"
+#: What earlier builds worked out (each file's validation), by content; not in git.
+CACHE = ROOT / ".build-cache"
 #: From this many documents on, the build shares its work among the machine's cores.
 PARALLEL_FROM = 24
 
@@ -67,7 +70,7 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
     # still come first: a failure below on an invalid file is reported as the validation's.
     validated = start_validation(
         [(s, SCHEMA / "edition.rng") for s in [tei, *others]] + [(apparatus, SCHEMA / "apparatus.rng")],
-        SCHEMA / "edition.sch", workers)
+        SCHEMA / "edition.sch", workers, Cache(CACHE))
     try:
         edition = build_model(tei, others, apparatus)
         check_quotations(edition)
@@ -162,12 +165,11 @@ def main(argv: list[str] | None = None) -> int:
 def preview(source: Path, site: Path, port: int, base_url: str | None = None) -> int:
     """Serve ``site`` and rebuild it whenever the TEI, a template or the build's code changes."""
     from edition.serve import run_preview
-    from edition.validate import grammar, rules
+    from edition.validate import forget_schemas
 
     def rebuild() -> str:
         started = time.perf_counter()
-        grammar.cache_clear()  # the schema may have changed since the last build
-        rules.cache_clear()
+        forget_schemas()  # a schema may have changed since the last build
         links, files = run(source, site, base_url=base_url)
         return f"Built {site}/ in {time.perf_counter() - started:.2f} s: {summary(links, files)}."
 

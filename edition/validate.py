@@ -10,14 +10,17 @@ an id the edition has.
 """
 from __future__ import annotations
 
+import json
 import re
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import astuple
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
 from lxml import etree, isoschematron
 
+from .cache import Cache, code, key
 from .diagnostics import BuildFailed, Diagnostic
 from .load import Source
 from .parallel import Forked
@@ -33,49 +36,84 @@ RNG_HINT = "see source/schema/edition.rng for what this element may contain and 
 
 @lru_cache(maxsize=4)
 def grammar(path: Path) -> etree.RelaxNG:
-    return etree.RelaxNG(etree.parse(str(path)))
+    return etree.RelaxNG(etree.ElementTree(etree.fromstring(schema_text(path), base_url=str(path))))
 
 
 @lru_cache(maxsize=4)
 def rules(path: Path) -> isoschematron.Schematron:
-    return isoschematron.Schematron(etree.parse(str(path)), store_report=True)
+    return isoschematron.Schematron(etree.ElementTree(etree.fromstring(schema_text(path), base_url=str(path))),
+                                    store_report=True)
 
 
-def validate_edition(sources: list[tuple[Source, Path]], sch_path: Path) -> None:
+def forget_schemas() -> None:
+    """Read and compile the schemas again at the next build (the preview: one may have been saved)."""
+    for cached in (schema_text, grammar, rules):
+        cached.cache_clear()
+
+
+def validate_edition(sources: list[tuple[Source, Path]], sch_path: Path, cache: Cache = Cache(None)) -> None:
     """Each file against its grammar and the rules, then the rules across files; BuildFailed with all problems."""
-    start_validation(sources, sch_path, workers=0)()
+    start_validation(sources, sch_path, workers=0, cache=cache)()
 
 
-def start_validation(sources: list[tuple[Source, Path]], sch_path: Path, workers: int) -> Callable[[], None]:
+def start_validation(sources: list[tuple[Source, Path]], sch_path: Path, workers: int,
+                     cache: Cache = Cache(None)) -> Callable[[], None]:
     """Begin ``validate_edition`` beside the build's other stages; the function returned waits for
-    it and raises its BuildFailed. Several workers: forked processes, a share of the files each;
-    one: a thread, since libxml2 validates without Python's lock (and nothing changes the
-    parsed trees meanwhile); none: at once, here."""
-    for rng_path in {rng_path for _, rng_path in sources}:  # compiled here, once, for every worker
-        grammar(rng_path)
-    rules(sch_path)
+    it and raises its BuildFailed. A file validated before, with the same text and schemas, is
+    not validated again: its problems (mostly none) come from ``cache``. Several workers: forked
+    processes, a share of the files each; one: a thread, since libxml2 validates without Python's
+    lock (and nothing changes the parsed trees meanwhile); none: at once, here."""
+    keys = [cache_key(source, rng_path, sch_path) for source, rng_path in sources]
+    known: dict[int, list[Diagnostic]] = {}
+    for i, name in enumerate(keys):
+        data = cache.get(name)
+        if data is not None:
+            try:
+                known[i] = [Diagnostic(*fields) for fields in json.loads(data)]
+            except (ValueError, TypeError):
+                pass  # a damaged entry: validate again
+    todo = [i for i in range(len(sources)) if i not in known]
+    if todo:  # compiled here, once, for every worker
+        for rng_path in {sources[i][1] for i in todo}:
+            grammar(rng_path)
+        rules(sch_path)
 
-    def problems_of(item: tuple[Source, Path]) -> list[Diagnostic]:
+    def problems_of(i: int) -> list[Diagnostic]:
         try:
-            validate(item[0], item[1], sch_path)
+            validate(sources[i][0], sources[i][1], sch_path)
         except BuildFailed as failure:
             return failure.diagnostics
         return []
 
-    def done(per_file: list[list[Diagnostic]]) -> None:
-        problems = [d for found in per_file for d in found] + edition_violations([s for s, _ in sources])
+    def done(found: list[list[Diagnostic]]) -> None:
+        for i, problems in zip(todo, found):
+            cache.put(keys[i], json.dumps([astuple(d) for d in problems]).encode("utf-8"))
+            known[i] = problems
+        problems = [d for i in range(len(sources)) for d in known[i]] + edition_violations([s for s, _ in sources])
         if problems:
             raise BuildFailed(problems)
 
-    if workers > 1:
-        forked = Forked(problems_of, sources, workers)
+    if workers > 1 and len(todo) > 1:
+        forked = Forked(problems_of, todo, workers)
         return lambda: done(forked.results())
-    if workers == 1:
+    if workers >= 1 and todo:
         pool = ThreadPoolExecutor(max_workers=1)
-        future = pool.submit(lambda: [problems_of(item) for item in sources])
+        future = pool.submit(lambda: [problems_of(i) for i in todo])
         pool.shutdown(wait=False)
         return lambda: done(future.result())
-    return lambda: done([problems_of(item) for item in sources])
+    return lambda: done([problems_of(i) for i in todo])
+
+
+def cache_key(source: Source, rng_path: Path, sch_path: Path) -> str:
+    """What a file's problems depend on: its text and where it is (the diagnostics name it), the
+    schemas, and the code that validates and reports."""
+    return key("validation", source.text, source.locator.shown, schema_text(rng_path), schema_text(sch_path),
+               code("validate", "load", "diagnostics"))
+
+
+@lru_cache(maxsize=8)
+def schema_text(path: Path) -> bytes:
+    return path.read_bytes()
 
 
 #: Attributes whose "#id" may point into another file of the edition.
