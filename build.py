@@ -49,19 +49,21 @@ PARALLEL_FROM = 24
 
 def build(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
           base_url: str | None = None, lock: Path = LOCK, locking: bool = False,
-          workers: int | None = None) -> dict[str, bytes]:
+          workers: int | None = None, cache: Path | None = CACHE) -> dict[str, bytes]:
     """Run every stage; write the site only if ``site`` is given and all succeeded."""
-    return run(source, site, templates, base_url=base_url, lock=lock, locking=locking, workers=workers)[1]
+    return run(source, site, templates, base_url=base_url, lock=lock, locking=locking, workers=workers,
+               cache=cache)[1]
 
 
 def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
         base_url: str | None = None, lock: Path = LOCK, locking: bool = False,
-        workers: int | None = None) -> tuple[Links, dict[str, bytes]]:
+        workers: int | None = None, cache: Path | None = CACHE) -> tuple[Links, dict[str, bytes]]:
     """``build``, also returning the resolved edition that the summary counts.
 
     ``base_url`` None takes the one of source/edition.toml; ``locking`` lets a
     missing lock pass, for ``--lock-anchors`` to create it; ``workers`` None lets
-    an edition of many documents use every core (the output is the same bytes).
+    an edition of many documents use every core; ``cache`` keeps what did not change
+    between builds (None: nothing kept). The output is the same bytes either way.
     """
     tei, others, apparatus = load_edition(source)
     if workers is None:
@@ -70,18 +72,18 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
     # still come first: a failure below on an invalid file is reported as the validation's.
     validated = start_validation(
         [(s, SCHEMA / "edition.rng") for s in [tei, *others]] + [(apparatus, SCHEMA / "apparatus.rng")],
-        SCHEMA / "edition.sch", workers, Cache(CACHE))
+        SCHEMA / "edition.sch", workers, Cache(cache))
     try:
         edition = build_model(tei, others, apparatus)
         check_quotations(edition)
         links = resolve(edition, read_base_url(SETTINGS) if base_url is None else base_url)
-        files = render_site(links, templates, workers)
+        files, found = render_site(links, templates, workers, Cache(cache))
     except BaseException:
         validated()  # raises the validation's problems, if there are any
         raise
     validated()
     # Every anchor ever published still lands: on its passage, or where the lock says it moved.
-    files, anchors = keep_anchors(files, read_lock(lock, missing_ok=locking))
+    files, anchors = keep_anchors(files, read_lock(lock, missing_ok=locking), found)
     files[MANIFEST] = manifest(files, anchors, edition, links.base_url)
     if site is not None:
         publish(files, site)

@@ -73,10 +73,12 @@ def _is_map_of(value, container: type, item: type) -> bool:
                                            for v in value.values())
 
 
-def keep_anchors(files: dict[str, bytes], lock: Lock) -> tuple[dict[str, bytes], dict[str, list[str]]]:
+def keep_anchors(files: dict[str, bytes], lock: Lock,
+                 found: dict[str, list[str]] | None = None) -> tuple[dict[str, bytes], dict[str, list[str]]]:
     """The files with an alias for each moved anchor, and every page's anchors with the aliases
-    (each page is parsed once, here); BuildFailed naming every anchor that is lost."""
-    anchors = {page: set(ids) for page, ids in published_anchors(files).items()}
+    (``found``: the pages' anchors as rendering found them; else the pages are read here);
+    BuildFailed naming every anchor that is lost."""
+    anchors = {page: set(ids) for page, ids in (found if found is not None else published_anchors(files)).items()}
     problems = []
     aliases: dict[str, list[tuple[str, str]]] = {}
     for page in sorted(set(lock.pages) | set(lock.moved)):

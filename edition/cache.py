@@ -4,8 +4,8 @@ An entry's key is a hash of everything its result depends on (the file's text, t
 schemas, the code that made it, lxml's version), so an entry never goes stale: a change
 to any of them asks under another key. The folder (``.build-cache/``, not in git) may be
 deleted at any time; a damaged entry is a miss. Writes are atomic, so builds running
-side by side (the test workers) share it safely. The oldest entries go when it grows
-past ``LIMIT``.
+side by side (the test workers) share it safely. The entries used least recently go when
+it grows past ``LIMIT`` bytes.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from lxml import etree
 
-LIMIT = 20_000
+LIMIT = 1 << 30  # bytes: some generations of a 1,000-document edition's parts
 _CODE = Path(__file__).resolve().parent
 
 
@@ -36,14 +36,19 @@ def code(*modules: str) -> bytes:
 
 
 class Cache:
+    """Entries by name (a ``key``) in ``folder``; with no folder, a cache that keeps nothing."""
+
     def __init__(self, folder: Path | None):
         self.folder = folder  # None: nothing kept
 
     def get(self, name: str) -> bytes | None:
         if self.folder is None:
             return None
+        path = self.folder / name[:2] / name
         try:
-            return (self.folder / name[:2] / name).read_bytes()
+            data = path.read_bytes()
+            os.utime(path)  # used now: the last to go
+            return data
         except OSError:
             return None
 
@@ -62,6 +67,16 @@ class Cache:
             pass  # a cache that cannot be written only means more work next time
 
     def prune(self) -> None:
-        entries = sorted(self.folder.glob("*/*"), key=lambda p: p.stat().st_mtime)
-        for entry in entries[:max(0, len(entries) - LIMIT)]:
-            entry.unlink(missing_ok=True)
+        entries = []
+        for path in self.folder.glob("*/*"):
+            try:
+                stat = path.stat()
+            except OSError:  # gone meanwhile: another build pruned it
+                continue
+            entries.append((stat.st_mtime, stat.st_size, path))
+        total = sum(size for _, size, _ in entries)
+        for _, size, path in sorted(entries):
+            if total <= LIMIT:
+                break
+            path.unlink(missing_ok=True)
+            total -= size

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import pickle
 import traceback
 from pathlib import Path
 from typing import Callable
@@ -19,6 +20,9 @@ import jinja2
 from markupsafe import Markup
 
 from . import cite, metadata
+from .anchors import published_anchors
+from .cache import Cache, key
+from .dependencies import document_key, edition_key, whole_key
 from .diagnostics import BuildFailed, Diagnostic, display_path
 from .downloads import reading_text_file
 from .model import Document
@@ -88,9 +92,12 @@ def environment(templates: Path) -> jinja2.Environment:
     return env
 
 
-def render_site(links: Links, templates: Path, workers: int = 1) -> dict[str, bytes]:
-    """Every file of the site, by its path relative to the site's root, in the order of the paths.
-    ``workers`` > 1 shares the documents out to as many processes; the bytes are the same."""
+def render_site(links: Links, templates: Path, workers: int = 1,
+                cache: Cache = Cache(None)) -> tuple[dict[str, bytes], dict[str, list[str]]]:
+    """Every file of the site, by its path relative to the site's root, in the order of the paths,
+    and each page's anchors. ``workers`` > 1 shares the documents out to as many processes; a
+    part of the site whose inputs are unchanged (``dependencies``) is taken from ``cache``. The
+    bytes are the same either way."""
     env = environment(templates)
     pages = all_pages(links.edition)
     common = {
@@ -103,7 +110,7 @@ def render_site(links: Links, templates: Path, workers: int = 1) -> dict[str, by
         "document_citation": cite.chicago_note(cite.facts(links.edition), cite.document_url(links)),
     }
 
-    def produce(unit: tuple[Document | None, list[Page]]) -> dict[str, bytes]:
+    def produce(unit: tuple[Document | None, list[Page]]) -> tuple[dict[str, bytes], dict[str, list[str]]]:
         document, unit_pages = unit
         made: dict[str, bytes] = {}
         for page in unit_pages:
@@ -114,18 +121,38 @@ def render_site(links: Links, templates: Path, workers: int = 1) -> dict[str, by
         for make in DOCUMENT_FILES if document is not None else ():
             for path, data in make(links, document).items():
                 _add(made, path, data)
-        return made
+        return made, published_anchors(made)
 
-    if workers > 1:
+    units = work_units(links, pages)
+    base = edition_key(links, templates)
+    whole = whole_key(links, base)
+    keys = [document_key(links, base, document) if document is not None else key("page", whole, unit_pages[0].path)
+            for document, unit_pages in units]
+    parts: dict[int, tuple[dict[str, bytes], dict[str, list[str]]]] = {}
+    for i, name in enumerate(keys):
+        data = cache.get(name)
+        if data is not None:
+            try:
+                parts[i] = pickle.loads(data)
+            except Exception:  # noqa: BLE001 - a damaged entry is made again
+                pass
+    todo = [i for i in range(len(units)) if i not in parts]
+    if workers > 1 and len(todo) > 1:
         metadata.prepare(links)  # what every page looks up, worked out before the workers share it
+    for i, made in zip(todo, fork_map(produce, [units[i] for i in todo], workers)):
+        parts[i] = made
+        cache.put(keys[i], pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
     files: dict[str, bytes] = {}
-    for made in fork_map(produce, work_units(links, pages), workers):
+    anchors: dict[str, list[str]] = {}
+    for i in range(len(units)):
+        made, found = parts[i]
         for path, data in made.items():
             _add(files, path, data)
+        anchors.update(found)
     for make in FILES:
         for path, data in make(links, templates).items():
             _add(files, path, data)
-    return dict(sorted(files.items()))
+    return dict(sorted(files.items())), dict(sorted(anchors.items()))
 
 
 def work_units(links: Links, pages: tuple[Page, ...]) -> list[tuple[Document | None, list[Page]]]:

@@ -1,0 +1,66 @@
+"""What each part of the site depends on, as a key: a part whose key is unchanged is reused.
+
+A document's part (its reading, diplomatic and Cite pages and its downloads) shows its own
+TEI, and from the rest of the edition only: the code and the templates; the shared
+apparatus (the names' data is on every page); the central document's header (the edition's
+title, version and date); the list of documents (navigation, previous and next); where each
+id it points to lives (a link's page); and the texts of the documents it cites, since a
+link cited for a quotation goes to the passage that holds the quoted words. The key hashes
+exactly these. Every other page (contents, names, notes, chronology, Document 171's
+composite and comparison) lists or draws the whole edition: its key hashes every file.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from lxml import etree
+
+from .cache import key
+from .load import NS
+from .model import Document
+from .pages import TEXTS
+from .resolve import Links
+
+_CODE = Path(__file__).resolve().parent
+_POINTERS = re.compile(r'\s(?:target|ref|source|active|passive|corresp|facs)="([^"]*)"')
+
+
+def edition_key(links: Links, templates: Path) -> str:
+    """What every page depends on."""
+    edition = links.edition
+    header = etree.tostring(edition.central.source.root.find("tei:teiHeader", NS))
+    documents = "\n".join(f"{d.key} {d.number} {d.volume.url} {d.volume.document_title} {sorted(d.pages.items())}"
+                          for d in edition.documents)
+    return key("edition", _folder_digest(_CODE, "*.py"), _folder_digest(templates, "**/*"),
+               edition.apparatus.text if edition.apparatus is not None else "", header, documents, links.base_url)
+
+
+def whole_key(links: Links, base: str) -> str:
+    """A page that shows the whole edition: every file of it, and the texts in Markdown."""
+    return key("whole", base, *(source.text for source in links.edition.sources), _folder_digest(TEXTS, "*.md"))
+
+
+def document_key(links: Links, base: str, document: Document) -> str:
+    """A document's part: its own TEI, and what its pointers reach."""
+    text = document.source.text
+    reached = []
+    cited = set()
+    for value in sorted(set(_POINTERS.findall(text))):
+        for token in value.split():
+            if token.startswith("#"):
+                target = token[1:]
+                other = links.document_of.get(target)
+                reached.append(f"{token} {links.home.get(target, '')} {other.key if other else ''}")
+            else:
+                held = links.held(token)
+                if held is not None:
+                    cited.add(held[0].key)
+                    reached.append(f"{token} {held[0].key}")
+    texts = [d.source.text for d in links.edition.documents if d.key in cited and d is not document]
+    return key("document", base, document.key, text, "\n".join(reached), *texts)
+
+
+def _folder_digest(folder: Path, pattern: str) -> str:
+    files = sorted(p for p in folder.glob(pattern) if p.is_file())
+    return key("folder", *(f"{p.relative_to(folder)}\n".encode() + p.read_bytes() for p in files))

@@ -1,0 +1,139 @@
+"""A build that reuses earlier work gives the site a build from nothing gives: no stale page.
+
+Each case changes one input (a document, a shared name entry, a template, the central
+document's header, a passage another document links to) in a copy of the sources, builds
+with the cache of the build before it and without any cache, and compares the two sites
+byte for byte; it also checks that the change shows where it should, and that the parts of
+the site that did not depend on it were taken from the cache, not made again.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from build import build
+from conftest import ROOT, SOURCE
+
+
+@pytest.fixture
+def copy(tmp_path):
+    """A copy of the sources and templates, with an empty cache, built once to fill it."""
+    folder = tmp_path / "source"
+    shutil.copytree(ROOT / "source", folder)
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    cache = tmp_path / "cache"
+    build(folder / SOURCE.name, None, templates, base_url="", cache=cache)
+    return folder, templates, cache
+
+
+def entries(cache: Path) -> set[Path]:
+    return set(cache.glob("*/*"))
+
+
+def rebuilt(folder: Path, templates: Path, cache: Path) -> tuple[dict[str, bytes], int]:
+    """The site built with the cache (checked against one built without), and how many parts
+    of it were made anew (the cache's new entries)."""
+    before = entries(cache)
+    with_cache = build(folder / SOURCE.name, None, templates, base_url="", cache=cache)
+    made = len(entries(cache) - before)
+    without = build(folder / SOURCE.name, None, templates, base_url="", cache=None)
+    assert sorted(with_cache) == sorted(without)
+    stale = [path for path in without if with_cache[path] != without[path]]
+    assert stale == [], f"stale after the change: {stale}"
+    return with_cache, made
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_nothing_changed_nothing_is_made_again(copy):
+    folder, templates, cache = copy
+    _, made = rebuilt(folder, templates, cache)
+    assert made == 0
+
+
+def test_a_changed_document_is_made_again_and_shows_its_change_and_no_other_document_is(copy):
+    folder, templates, cache = copy
+    edit(folder / "frus1969-76ve13-d174.xml", "<p xml:id=\"d174-begin-text\">BEGIN TEXT:",
+         "<p xml:id=\"d174-begin-text\">BEGIN TEXT (a test change):")
+    site, made = rebuilt(folder, templates, cache)
+    assert b"(a test change)" in site["d174.html"] and b"(a test change)" in site["d174-diplomatic.html"]
+    assert b"(a test change)" in site["downloads/frus1969-76ve13-d174.txt"]
+    # Made again: its validation, its part (pages and downloads), the parts of the documents that
+    # cite it (their links to it follow the words they quote), the pages of the whole edition.
+    # Taken from the cache: every other document's part, every other file's validation.
+    citing = [p for p in folder.glob("*-d1*.xml")
+              if p.name != "frus1969-76ve13-d174.xml" and "frus1969-76ve13/d174" in p.read_text(encoding="utf-8")]
+    whole = sum(1 for path in site if path.endswith(".html") and not path.startswith(("d17", "text", "diplomatic", "cite")))
+    assert 0 < len(citing) < 5
+    assert made == 1 + 1 + len(citing) + whole
+
+
+def test_a_changed_name_entry_shows_on_every_page_that_carries_the_names(copy):
+    folder, templates, cache = copy
+    edit(folder / "apparatus.xml", "<persName>William Hood</persName>", "<persName>William J. Hood</persName>")
+    site, _ = rebuilt(folder, templates, cache)
+    pages = [path for path, data in site.items() if path.endswith(".html") and b'id="name-data"' in data]
+    assert len(pages) > 10
+    assert all(b"William J. Hood" in site[path] for path in pages)
+
+
+def test_a_changed_template_shows_on_every_page(copy):
+    folder, templates, cache = copy
+    edit(templates / "base.html", "in the public domain.", "in the public domain (a template change).")
+    site, _ = rebuilt(folder, templates, cache)
+    assert all(b"(a template change)" in data for path, data in site.items() if path.endswith(".html"))
+
+
+def test_a_new_version_of_the_central_document_shows_on_every_document_page(copy):
+    folder, templates, cache = copy
+    edit(folder / SOURCE.name, "https://creativecommons.org/publicdomain/zero/1.0/",
+         "https://creativecommons.org/publicdomain/zero/1.0/deed")
+    rebuilt(folder, templates, cache)
+
+
+def test_a_passage_moved_in_one_document_changes_the_links_to_it_from_another(copy):
+    folder, templates, cache = copy
+    edit(folder / "apparatus.xml", 'target="#d170-please-deliver-the-following"', 'target="#d170-heading"')
+    rebuilt(folder, templates, cache)
+    # A document's text changes where another document's note quotes it: the note's link, which
+    # goes to the first passage holding the quoted words, follows them to their new place.
+    assert b'href="d174.html#d174-cite-new-york-0007"' in build(folder / SOURCE.name, None, templates, base_url="",
+                                                                  cache=cache)["d170.html"]
+    edit(folder / "frus1969-76ve13-d174.xml", '<p xml:id="d174-291711z-dec-72">291711Z DEC 72</p>',
+         '<p xml:id="d174-291711z-dec-72">291711Z DEC 72 CITE NEW YORK 0007</p>')
+    site, _ = rebuilt(folder, templates, cache)
+    assert b'href="d174.html#d174-291711z-dec-72"' in site["d170.html"]
+
+
+def test_the_cache_keeps_what_was_used_last_within_its_limit(tmp_path, monkeypatch):
+    import os
+    import time
+
+    from edition import cache as module
+
+    store = module.Cache(tmp_path)
+    names = [f"{n:02x}" + "a" * 62 for n in range(5)]
+    for n, name in enumerate(names):
+        store.put(name, b"x" * 100)
+        os.utime(tmp_path / name[:2] / name, (time.time() - 100 + n,) * 2)  # written in this order
+    assert store.get(names[1]) == b"x" * 100  # used again: now the last to go
+    monkeypatch.setattr(module, "LIMIT", 250)
+    store.prune()
+    assert sorted(path.name for path in tmp_path.glob("*/*")) == [names[1], names[4]]
+    assert module.Cache(None).get(names[1]) is None  # no folder: nothing kept
+
+
+def test_a_damaged_cache_is_worked_out_again(copy):
+    folder, templates, cache = copy
+    for entry in entries(cache):
+        entry.write_bytes(b"not what was written")
+    _, made = rebuilt(folder, templates, cache)
+    assert made == 0  # the same names, written anew
+    assert all(entry.read_bytes() != b"not what was written" for entry in entries(cache))
