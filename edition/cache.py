@@ -9,6 +9,7 @@ it grows past ``LIMIT`` bytes.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import tempfile
@@ -31,8 +32,14 @@ def key(*parts: str | bytes) -> str:
 
 
 def code(*modules: str) -> bytes:
-    """The text of modules of the edition package, for keys of results they make."""
-    return b"".join((_CODE / f"{module}.py").read_bytes() for module in modules)
+    """The text of modules of the edition package, for keys of results they make (read once a
+    process: the preview, which reloads the code, is restarted when a module is saved)."""
+    return b"".join(_module_text(module) for module in modules)
+
+
+@functools.lru_cache(maxsize=None)
+def _module_text(module: str) -> bytes:
+    return (_CODE / f"{module}.py").read_bytes()
 
 
 class Cache:

@@ -11,6 +11,7 @@ composite and comparison) lists or draws the whole edition: its key hashes every
 """
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -32,7 +33,7 @@ def edition_key(links: Links, templates: Path) -> str:
     header = etree.tostring(edition.central.source.root.find("tei:teiHeader", NS))
     documents = "\n".join(f"{d.key} {d.number} {d.volume.url} {d.volume.document_title} {sorted(d.pages.items())}"
                           for d in edition.documents)
-    return key("edition", _folder_digest(_CODE, "*.py"), _folder_digest(templates, "**/*"),
+    return key("edition", _code_digest(), _folder_digest(templates, "**/*"),
                edition.apparatus.text if edition.apparatus is not None else "", header, documents, links.base_url)
 
 
@@ -59,6 +60,12 @@ def document_key(links: Links, base: str, document: Document) -> str:
                     reached.append(f"{token} {held[0].key}")
     texts = [d.source.text for d in links.edition.documents if d.key in cited and d is not document]
     return key("document", base, document.key, text, "\n".join(reached), *texts)
+
+
+@functools.lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """The build's code, read once a process (the preview restarts when a module is saved)."""
+    return _folder_digest(_CODE, "*.py")
 
 
 def _folder_digest(folder: Path, pattern: str) -> str:
