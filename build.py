@@ -172,7 +172,9 @@ def preview(source: Path, site: Path, port: int, base_url: str | None = None) ->
     def rebuild() -> str:
         started = time.perf_counter()
         forget_schemas()  # a schema may have changed since the last build
-        links, files = run(source, site, base_url=base_url)
+        # One process: the preview's server runs in threads, and forking beside threads is unsafe;
+        # after the first build the cache leaves little to do.
+        links, files = run(source, site, base_url=base_url, workers=1)
         return f"Built {site}/ in {time.perf_counter() - started:.2f} s: {summary(links, files)}."
 
     return run_preview(rebuild, site, [source.parent, TEMPLATES, ROOT / "edition"], port)

@@ -106,8 +106,9 @@ def preview_edit(central: Path, site: Path) -> float:
     from build import TEMPLATES, run
     from edition.serve import Preview
 
-    preview = Preview(lambda: f"{len(run(central, site, TEMPLATES)[1])} files", site, [central.parent], port=0,
-                      out=io.StringIO())
+    # as build.py --serve rebuilds: in one process, with the cache of the builds before
+    preview = Preview(lambda: f"{len(run(central, site, TEMPLATES, workers=1)[1])} files", site, [central.parent],
+                      port=0, out=io.StringIO())
     preview.start()
     try:
         edited = central.parent / f"frus1969-76ve13-d{FIRST_COPY + 1}.xml"  # the first copy of Document 172
