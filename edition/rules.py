@@ -134,7 +134,7 @@ def omit(r: Renderer, el) -> Markup:
 
 
 def lemma(r: Renderer, el) -> Markup:
-    return Markup('<span class="lemma">{}</span>]').format(r.inline(el))
+    return html('<span class="lemma">{}</span>]', r.inline(el))
 
 
 def section(r: Renderer, el) -> Markup:
@@ -258,7 +258,7 @@ def cross_reference(r: Renderer, el) -> Markup:
         document, fragment = held
         fragment = fragment or quoted_in(r.links, el, document) or document.document.get(XML_ID)
         here = tag("a", r.inline(el), href=r.href("#" + fragment), class_="xref")
-        return Markup('{} <span class="source-address">({})</span>').format(
+        return html('{} <span class="source-address">({})</span>', 
             here, tag("a", "history.state.gov", href=target, class_="external"))
     external = not target.startswith("#")
     return tag("a", r.inline(el), href=r.href(target), class_="external" if external else "xref")
@@ -272,7 +272,7 @@ def choice(r: Renderer, el) -> Markup:
     if not r.reading:
         return tag("span", r.inline(sic), class_="sic")
     source_reading = tag("span", r.inline(sic), class_="orig")
-    return tag("span", Markup('{}<span class="sic-label"> [source: {}]</span>').format(
+    return tag("span", html('{}<span class="sic-label"> [source: {}]</span>', 
         tag("ins", r.inline(corr), class_="corr"), source_reading), class_="choice")
 
 
