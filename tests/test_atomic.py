@@ -1,6 +1,7 @@
 """A build killed at any moment (kill -9) leaves the previous site complete and unchanged."""
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -48,13 +49,6 @@ def built_site(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
     return site, snapshot(site)
 
 
-def steps_of_a_slow_build(site: Path) -> list[str]:
-    done = subprocess.run([sys.executable, "-c", SLOW_BUILD, str(ROOT), str(site)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return done.stdout.splitlines()[:-1]  # the last line is the summary
-
-
 def kill_after(site: Path, step: int) -> None:
     """Start a slow build and kill -9 it while it holds after its ``step``-th disk step."""
     process = subprocess.Popen([sys.executable, "-c", SLOW_BUILD, str(ROOT), str(site)], cwd=ROOT,
@@ -69,18 +63,74 @@ def kill_after(site: Path, step: int) -> None:
         process.stdout.close()
 
 
-#: The steps are shared among this many tests, which parallel test workers run side by side.
-SHARES = 4
+#: What writing the site does to the disk, step by step.
+DISK_STEPS = ((Path, "mkdir"), (Path, "write_bytes"), (Path, "chmod"), (Path, "rename"),
+              (os, "utime"), (os, "symlink"), (os, "replace"))
 
 
-@pytest.mark.parametrize("share", range(SHARES))
-def test_a_build_killed_between_any_two_disk_steps_leaves_the_previous_site_whole(tmp_path, share):
+@contextlib.contextmanager
+def counted_steps(after_each):
+    """Every disk step runs, then ``after_each(number)`` is called."""
+    count = 0
+    originals = [(owner, name, getattr(owner, name)) for owner, name in DISK_STEPS]
+
+    def counting(original):
+        def step(*args, **kwargs):
+            nonlocal count
+            result = original(*args, **kwargs)
+            count += 1
+            after_each(count)
+            return result
+        return step
+
+    for owner, name, original in originals:
+        setattr(owner, name, counting(original))
+    try:
+        yield lambda: count
+    finally:
+        for owner, name, original in originals:
+            setattr(owner, name, original)
+
+
+def test_a_build_killed_between_any_two_disk_steps_leaves_the_previous_site_whole(tmp_path):
+    """kill -9 after each disk step of writing the site in turn: a forked copy of this process,
+    holding the files of the build, writes them and kills itself right after that step."""
+    from build import build
+    from edition.write import publish
+
     site, before = built_site(tmp_path)
-    steps = steps_of_a_slow_build(tmp_path / "probe" / "site")
-    assert steps.count("write") >= 8 and steps[-2:] == ["symlink", "replace"], steps
-    for step in range(1 + share, len(steps) + 1, SHARES):
-        kill_after(site, step)
-        assert snapshot(site) == before, f"killed at step {step} ({steps[step - 1]})"
+    files = build(ROOT / "source" / "frus1969-76ve13-d171.xml", None)  # what build.py --out writes
+
+    def in_a_child(after_each) -> tuple[int, int]:
+        """Write the site in a forked copy of this process: (its exit status, the steps it took)."""
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read)
+            try:
+                with counted_steps(after_each) as steps:
+                    publish(files, site)
+                os.write(write, str(steps()).encode())
+            finally:
+                os._exit(0)
+        os.close(write)
+        with os.fdopen(read) as pipe:
+            taken = pipe.read()
+        return os.waitpid(pid, 0)[1], int(taken or 0)
+
+    status, total = in_a_child(lambda n: None)  # a whole write, to count its steps
+    assert status == 0 and total > 2 * len(files) and snapshot(site) == before
+    for step in range(1, total + 1):
+        status, _ = in_a_child(lambda n: n == step and os.kill(os.getpid(), signal.SIGKILL))
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, f"step {step}: {status}"
+        assert snapshot(site) == before, f"killed after disk step {step} of {total}"
+
+
+def test_the_built_files_are_what_build_py_writes(tmp_path):
+    from build import build
+
+    site, before = built_site(tmp_path)
+    assert {path: data for path, data in build(ROOT / "source" / "frus1969-76ve13-d171.xml", None).items()} == before
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
