@@ -27,6 +27,7 @@ from .model import XML_ID, Document, Edition, dated
 from .resolve import (CHRONOLOGY_PAGE, COMPARE_PAGE, COMPOSITE_PAGE, CONTENTS_PAGE, NAMES_PAGE, NOTES_PAGE,
                       TEXT_PAGES, Links)
 from .rules import Renderer, document_html
+from .search import SEARCH_PAGE, search_page
 from .timeline import channels, document_label, timeline
 
 KIND_HEADINGS = {"person": "Persons", "org": "Organisations", "place": "Places"}
@@ -284,6 +285,8 @@ PAGES = (
     # citation and versions
     Page(cite.CITE_PAGE, "cite.html", "Cite this edition", None, cite_page),
     Page("changes.html", "changes.html", "Changes", "Changes", changes),
+    # the search page: the header's search field on every other page leads there
+    Page(SEARCH_PAGE, "search.html", "Search", None, search_page),
 )
 
 #: The views of each document in its own navigation: (view, label); Document 171 has two more.

@@ -16,7 +16,7 @@ from typing import Callable
 import jinja2
 from markupsafe import Markup
 
-from . import cite, metadata
+from . import cite, metadata, search
 from .diagnostics import BuildFailed, Diagnostic, display_path
 from .downloads import reading_text_file
 from .pages import all_pages, document_navigation, long_date
@@ -94,6 +94,7 @@ def render_site(links: Links, templates: Path) -> dict[str, bytes]:
         "head_metadata": lambda page: metadata.head(links, page.path, page.title),
         "passage_citations": lambda page: metadata.passage_citations(links, page.path),
         "document_citation": cite.chicago_note(cite.facts(links.edition), cite.document_url(links)),
+        "search_page": search.SEARCH_PAGE,  # the header's search field goes there
     }
     files: dict[str, bytes] = {}
     for page in pages:
