@@ -382,11 +382,9 @@ class _Service(PagefindService):
             pass
 
     async def _wait_for_exit(self) -> None:
+        """Until Pagefind has exited and all it wrote to its error output is read (2 s at most)."""
         self.stopped = True
-        try:
-            await asyncio.wait_for(self._backend.wait(), 2)
-        except asyncio.TimeoutError:
-            pass
+        await asyncio.wait({asyncio.ensure_future(self._backend.wait()), self._stderr_task}, timeout=2)
 
     def _stopped_message(self) -> str:
         code = self._backend.returncode
