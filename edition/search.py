@@ -259,10 +259,14 @@ async def _index(found: list[Record], binary: Path) -> dict[str, bytes]:
     try:
         service = await _service(binary)
         index = await service.create_index({"force_language": LANGUAGE})
-        for record in found:  # one after another: the order of the pages is the order of the records
-            await index.add_custom_record(url=record.url, content=record.content, language=LANGUAGE,
-                                          meta=record.meta, filters=record.filters)
-        written = await index.get_files()
+        # Every request is written at once, in the records' order, the index's files asked for last:
+        # Pagefind's service takes one request at a time, in the order written, so that its pages keep
+        # the records' order, and it works through them all without waiting for this process, whose
+        # threads share one interpreter lock with the rendering.
+        *_, written = await asyncio.gather(
+            *(index.add_custom_record(url=record.url, content=record.content, language=LANGUAGE,
+                                      meta=record.meta, filters=record.filters) for record in found),
+            index.get_files())
         await index.delete_index()
         return _canonical({f["path"]: f["content"] for f in written})
     except _Failed:
@@ -420,6 +424,8 @@ def _canonical(written: dict[str, bytes]) -> dict[str, bytes]:
     files = {path: data for path, data in written.items()
              if path in SHIPPED or path.startswith(SHIPPED_PREFIXES)}
     entry = json.loads(files["pagefind-entry.json"])
+    if entry.get("version") == PAGEFIND_VERSION and not entry.get("languages"):
+        raise _Failed("Pagefind indexed no passage: it found no word to index in any")
     if entry.get("version") != PAGEFIND_VERSION or list(entry.get("languages", {})) != [LANGUAGE]:
         raise _Failed(f"Pagefind wrote an index of another version or language than {PAGEFIND_VERSION} "
                       f"({LANGUAGE}): {entry.get('version')}, {list(entry.get('languages', {}))}")
