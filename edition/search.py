@@ -88,9 +88,11 @@ def records(links: Links) -> list[Record]:
     edition = links.edition
     found = []
     for document in edition.documents:
+        _, iso = dated(document)
+        date = long_date(iso[:10]) if iso else ""
         for element in document.citable:
             if etree.QName(element).localname != "pb":
-                found.append(_block(links, document, element))
+                found.append(_block(links, document, date, element))
     for entry in edition.entries.values():
         persons = _persons(links, entry.identification) if entry.identification is not None else []
         if entry.kind == "person":
@@ -112,7 +114,7 @@ def records(links: Links) -> list[Record]:
     return found
 
 
-def _block(links: Links, document: Document, element: etree._Element) -> Record:
+def _block(links: Links, document: Document, date: str, element: etree._Element) -> Record:
     anchor = element.get(XML_ID)
     name = etree.QName(element).localname
     if name == "note":
@@ -125,14 +127,14 @@ def _block(links: Links, document: Document, element: etree._Element) -> Record:
         label = f"Document {document.number}, {kind}" + ("" if anchor == kind else f" {anchor}")
         filter_kind = "text"
     content = text_of(element)
-    source = text_of(element, reading=False)
-    if source != content:  # the source's reading too, so that a search finds either
-        content = f"{content} [source: {source}]"
-    _, iso = dated(document)
+    if next(element.iter(f"{{{TEI_NS}}}choice"), None) is not None:
+        source = text_of(element, reading=False)
+        if source != content:  # the source's reading too, so that a search finds either
+            content = f"{content} [source: {source}]"
     return Record(
         url=f"{links.home[anchor]}#{anchor}",
         content=content,
-        meta={"label": label, "document": document.number, "date": long_date(iso[:10]) if iso else "",
+        meta={"label": label, "document": document.number, "date": date,
               "title": document.title, "kind": kind, "anchor": anchor, "cite": f"{links.cite_page(anchor)}#{anchor}"},
         filters=_filters(document=document.number, kind=filter_kind, person=_persons(links, element)))
 
