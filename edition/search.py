@@ -14,7 +14,9 @@ Pagefind (``pagefind[bin]``, pinned in pyproject.toml) builds the index in a pro
 own: ``start_index`` hands it the records before the pages are rendered, and
 ``Indexing.files`` collects the index when they are, to be written with the site in the same
 switch. One Pagefind process serves every build of a Python process (the preview's rebuilds
-too), driven through Pagefind's Python API from an event loop on a thread of its own.
+too), driven through Pagefind's Python API from an event loop on a thread of its own. Pagefind
+needs about a fifth of a second of processor time for this edition, so an index once built is
+kept (``_Cache``) and taken again while the records, Pagefind and this module are unchanged.
 
 Pagefind writes the values of each filter, and the filters in its metadata file, in the order
 of a hash map seeded at random, so that two builds of the same records would differ;
@@ -30,6 +32,8 @@ import gzip
 import hashlib
 import json
 import os
+import stat
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -224,16 +228,90 @@ class Indexing:
             raise _failure(self._binary, str(failed)) from None
 
 
-def start_index(links: Links) -> Indexing:
-    """Start indexing the edition's records in Pagefind's process; ``files()`` collects the result."""
+def start_index(links: Links, cache: bool = True) -> Indexing:
+    """Start indexing the edition's records in Pagefind's process; ``files()`` collects the result.
+
+    The index is a function of the records, of Pagefind and of this module alone: an index built
+    from the same records by the same Pagefind program is taken from the cache (``_Cache``) instead.
+    """
     found = records(links)
     binary = _binary()
-    return Indexing(asyncio.run_coroutine_threadsafe(_index(found, binary), _loop()), binary)
+    store = _Cache.of(found, binary) if cache else None
+    cached = store.read() if store is not None else None
+    if cached is not None:
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        future.set_result(cached)
+        return Indexing(future, binary)
+    return Indexing(asyncio.run_coroutine_threadsafe(_index(found, binary, store), _loop()), binary)
 
 
-def index_files(links: Links) -> dict[str, bytes]:
-    """The index files of the edition, built now."""
-    return start_index(links).files()
+def index_files(links: Links, cache: bool = True) -> dict[str, bytes]:
+    """The index files of the edition, built now (or taken from the cache)."""
+    return start_index(links, cache).files()
+
+
+class _Cache:
+    """Indexes already built, in a folder of the system's temporary folder private to the user (as
+    Jinja keeps its compiled templates), one file an index, named by the SHA-256 of what made it:
+    the records, Pagefind's program (path, size, time) and this module's code. A file that cannot be
+    read or does not hold its own name is no index; a folder that is not the user's alone is not used.
+    """
+
+    KEEP = 8  # the most recent indexes kept: a preview's edits make a new one each
+
+    def __init__(self, folder: Path, key: str):
+        self.folder = folder
+        self.path = folder / f"{key}.json"
+        self.key = key
+
+    @classmethod
+    def of(cls, found: list[Record], binary: Path) -> "_Cache | None":
+        try:
+            program = binary.stat()
+            folder = _cache_folder()
+        except OSError:
+            return None
+        digest = hashlib.sha256()
+        for part in (PAGEFIND_VERSION, str(binary.resolve()), f"{program.st_size} {program.st_mtime_ns}",
+                     hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
+                     json.dumps([[r.url, r.content, r.meta, r.filters] for r in found], ensure_ascii=False,
+                                sort_keys=True)):
+            digest.update(part.encode("utf-8") + b"\0")
+        return cls(folder, digest.hexdigest()) if folder is not None else None
+
+    def read(self) -> dict[str, bytes] | None:
+        try:
+            data = json.loads(self.path.read_bytes())
+            if data.get("key") != self.key:
+                return None
+            return {path: base64.b64decode(content, validate=True) for path, content in data["files"].items()}
+        except (OSError, ValueError, TypeError, AttributeError, KeyError):
+            return None
+
+    def write(self, files: dict[str, bytes]) -> None:
+        data = json.dumps({"key": self.key, "files": {path: base64.b64encode(content).decode("ascii")
+                                                      for path, content in sorted(files.items())}})
+        try:
+            part = self.path.with_suffix(f".{os.getpid()}.part")
+            part.write_text(data, encoding="ascii")
+            os.replace(part, self.path)
+            for old in sorted(self.folder.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)[self.KEEP:]:
+                old.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def _cache_folder() -> Path | None:
+    """The user's own folder for indexes already built, made if missing; None if it is not safe."""
+    folder = Path(tempfile.gettempdir()) / f"_frus-edition-search-{os.getuid()}"
+    try:
+        folder.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    found = folder.lstat()
+    if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid() or stat.S_IMODE(found.st_mode) & 0o077:
+        return None
+    return folder
 
 
 class _Failed(Exception):
@@ -257,7 +335,7 @@ def _binary() -> Path:
     return found
 
 
-async def _index(found: list[Record], binary: Path) -> dict[str, bytes]:
+async def _index(found: list[Record], binary: Path, store: _Cache | None = None) -> dict[str, bytes]:
     try:
         service = await _service(binary)
         index = await service.create_index({"force_language": LANGUAGE})
@@ -270,7 +348,10 @@ async def _index(found: list[Record], binary: Path) -> dict[str, bytes]:
                                       meta=record.meta, filters=record.filters) for record in found),
             index.get_files())
         await index.delete_index()
-        return _canonical({f["path"]: f["content"] for f in written})
+        files = _canonical({f["path"]: f["content"] for f in written})
+        if store is not None:
+            store.write(files)
+        return files
     except _Failed:
         _forget(binary)
         raise

@@ -9,6 +9,7 @@ import re
 import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -105,8 +106,8 @@ def _filter_values(data: bytes) -> list[str]:
 
 
 def test_the_index_is_the_same_bytes_however_pagefind_orders_a_filter(links):
-    files = search.index_files(links)
-    assert files == search.index_files(links)
+    files = search.index_files(links, cache=False)
+    assert files == search.index_files(links, cache=False)
     raw = {path.removeprefix(f"{search.INDEX_DIR}/"): data for path, data in files.items()}
     filters = {p: d for p, d in raw.items() if p.startswith("filter/")}
     assert filters and all(_filter_values(d) == sorted(_filter_values(d)) for d in filters.values())
@@ -115,6 +116,35 @@ def test_the_index_is_the_same_bytes_however_pagefind_orders_a_filter(links):
         raw[path] = gzip.compress(search._SIGNATURE + search._cbor_encode([name, values[::-1]]))
     assert any(_filter_values(d) != sorted(_filter_values(d)) for p, d in raw.items() if p.startswith("filter/"))
     assert search._canonical(raw) == files
+
+
+def test_an_index_already_built_from_the_same_records_is_taken_from_the_cache(links, monkeypatch, tmp_path):
+    monkeypatch.setattr(search, "_cache_folder", lambda: tmp_path)
+    built = search.index_files(links)
+    assert [p.suffix for p in tmp_path.iterdir()] == [".json"]
+
+    async def no_pagefind(*args):
+        raise search._Failed("Pagefind was asked")
+    monkeypatch.setattr(search, "_index", no_pagefind)
+    assert search.index_files(links) == built  # from the cache: Pagefind is not asked
+    with pytest.raises(search.BuildFailed, match="Pagefind was asked"):
+        search.index_files(links, cache=False)
+    (entry,) = tmp_path.iterdir()
+    entry.write_text(entry.read_text(encoding="ascii")[:1000], encoding="ascii")  # a file cut short
+    with pytest.raises(search.BuildFailed, match="Pagefind was asked"):
+        search.index_files(links)
+    changed = [search.Record(r.url, r.content + " changed", r.meta, r.filters) for r in search.records(links)]
+    monkeypatch.setattr(search, "records", lambda links: changed)
+    with pytest.raises(search.BuildFailed, match="Pagefind was asked"):
+        search.index_files(links)
+
+
+def test_a_cache_folder_that_others_may_write_in_is_not_used(monkeypatch, tmp_path):
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
+    folder = search._cache_folder()
+    assert folder == tmp_path / f"_frus-edition-search-{os.getuid()}" and folder.stat().st_mode & 0o777 == 0o700
+    folder.chmod(0o777)
+    assert search._cache_folder() is None
 
 
 def _failing_pagefind(folder: Path) -> Path:
