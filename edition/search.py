@@ -42,7 +42,7 @@ from lxml import etree
 
 from .cite import date_span, long_date
 from .diagnostics import BuildFailed, Diagnostic, display_path
-from .load import NS, TEI_NS
+from .load import TEI_NS
 from .model import XML_ID, Document, dated
 from .resolve import CHRONOLOGY_PAGE, NAMES_PAGE, Links
 
