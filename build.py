@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Build the edition: load -> validate -> model (quotations checked) -> resolve -> render -> keep anchors -> write,
-over every document in source/ and the apparatus they share.
+"""Build the edition: load -> validate -> model (quotations checked) -> resolve -> render (and the
+search index) -> keep anchors -> write, over every document in source/ and the apparatus they share.
 
     python build.py                 validate, build and write site/
     python build.py --check         validate and render everything, write nothing
@@ -28,6 +28,7 @@ from edition.model import build_model
 from edition.quotations import check_quotations
 from edition.render import render_site
 from edition.resolve import Links, resolve
+from edition.search import start_index
 from edition.summary import summary
 from edition.parallel import available
 from edition.validate import start_validation
@@ -77,7 +78,13 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
         edition = build_model(tei, others, apparatus)
         check_quotations(edition)
         links = resolve(edition, read_base_url(SETTINGS) if base_url is None else base_url)
-        files, found = render_site(links, templates, workers, Cache(cache))
+        if workers > 1:  # the pages first: Pagefind's thread is not yet there when they fork
+            files, found = render_site(links, templates, workers, Cache(cache))
+            index = start_index(links)
+        else:  # Pagefind indexes the passages in its own process while the pages render
+            index = start_index(links)
+            files, found = render_site(links, templates, workers, Cache(cache))
+        files.update(index.files())  # the search index, under pagefind/
     except BaseException:
         validated()  # raises the validation's problems, if there are any
         raise

@@ -106,6 +106,16 @@ def long_date(iso: str) -> str:
     return f"{day:%B} {day.day}, {day.year}"
 
 
+def date_span(start: str, end: str) -> str:
+    """The way the chronology shows a day or a span of days."""
+    if start == end:
+        return long_date(start)
+    a, b = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    if (a.year, a.month) == (b.year, b.month):
+        return f"{a:%B} {a.day}–{b.day}, {a.year}"
+    return f"{long_date(start)} – {long_date(end)}"
+
+
 def mla_date(iso: str) -> str:
     day = dt.date.fromisoformat(iso)
     return f"{day.day} {_MLA_MONTHS[day.month - 1]} {day.year}"

@@ -216,6 +216,18 @@ def document_pages(key: str, central: bool) -> dict[str, str]:
     return {"reading": f"{key}.html", "diplomatic": f"{key}-diplomatic.html", "cite": f"{key}-cite.html"}
 
 
+def dated(document: Document) -> tuple[str, str]:
+    """The date and time of a document as its dateline (or its heading) gives them, and @when."""
+    dateline = document.document.find(".//tei:dateline", NS)
+    when = document.document.find(".//tei:dateline//tei:date[@when]", NS)
+    if dateline is not None and etree.QName(dateline.getparent()).localname != "opener":
+        return " ".join("".join(dateline.itertext()).split()), when.get("when") if when is not None else ""
+    heading_date = document.document.find("tei:head/tei:date[@when]", NS)
+    if heading_date is not None:
+        return " ".join("".join(heading_date.itertext()).split()), heading_date.get("when")
+    return "", ""
+
+
 def build_document(source: Source, central: bool = False) -> Document:
     root = source.root
     missing = []

@@ -10,7 +10,6 @@ d170-cite.html).
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 from html import unescape as html_unescape
 from dataclasses import dataclass
@@ -21,13 +20,14 @@ from lxml import etree
 from markupsafe import Markup
 
 from . import cite
-from .cite import long_date
+from .cite import date_span, long_date
 from .load import NS
 from .markdown import markdown_file
-from .model import XML_ID, Document, Edition
+from .model import XML_ID, Document, Edition, dated
 from .resolve import (CHRONOLOGY_PAGE, COMPARE_PAGE, COMPOSITE_PAGE, CONTENTS_PAGE, NAMES_PAGE, NOTES_PAGE,
                       TEXT_PAGES, Links)
 from .rules import Renderer, document_html
+from .search import SEARCH_PAGE, search_page
 from .timeline import channels, document_label, timeline
 
 KIND_HEADINGS = {"person": "Persons", "org": "Organisations", "place": "Places"}
@@ -50,18 +50,6 @@ def text_view(view: str) -> Callable[[Links, str], dict]:
     return context
 
 
-def _dated(document: Document) -> tuple[str, str]:
-    """The date and time of a document as its dateline (or its heading) gives them, and @when."""
-    dateline = document.document.find(".//tei:dateline", NS)
-    dated = document.document.find(".//tei:dateline//tei:date[@when]", NS)
-    if dateline is not None and etree.QName(dateline.getparent()).localname != "opener":
-        return " ".join("".join(dateline.itertext()).split()), dated.get("when") if dated is not None else ""
-    heading_date = document.document.find("tei:head/tei:date[@when]", NS)
-    if heading_date is not None:
-        return " ".join("".join(heading_date.itertext()).split()), heading_date.get("when")
-    return "", ""
-
-
 def _parties(document: Document, kind: str) -> str:
     """Sender or recipient as the header's correspDesc records them."""
     action = document.source.root.find(f".//tei:correspDesc/tei:correspAction[@type='{kind}']", NS)
@@ -75,7 +63,7 @@ def contents(links: Links, path: str) -> dict:
     """The documents of the edition in FRUS order: number, date, from and to, FRUS summary, views."""
     rows = []
     for document in links.edition.documents:
-        when, iso = _dated(document)
+        when, iso = dated(document)
         rows.append({"document": document, "when": when, "iso": iso,
                      "sender": _parties(document, "sent"), "receiver": _parties(document, "received"),
                      "summary": summary_of(links, document, path)})
@@ -221,16 +209,6 @@ def _incipit(r: Renderer, note: etree._Element, words: int = 12) -> Markup:
     return Markup("{}{}").format(" ".join(text[:words]), " …" if len(text) > words else "")
 
 
-def date_span(start: str, end: str) -> str:
-    """The way the chronology shows a day or a span of days."""
-    if start == end:
-        return long_date(start)
-    a, b = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
-    if (a.year, a.month) == (b.year, b.month):
-        return f"{a:%B} {a.day}–{b.day}, {a.year}"
-    return f"{long_date(start)} – {long_date(end)}"
-
-
 def chronology(links: Links, path: str) -> dict:
     edition = links.edition
     r = Renderer(links, path)
@@ -306,6 +284,8 @@ PAGES = (
     # citation and versions
     Page(cite.CITE_PAGE, "cite.html", "Cite this edition", None, cite_page),
     Page("changes.html", "changes.html", "Changes", "Changes", changes),
+    # the search page: the header's search field on every other page leads there
+    Page(SEARCH_PAGE, "search.html", "Search", None, search_page),
 )
 
 #: The views of each document in its own navigation: (view, label); Document 171 has two more.

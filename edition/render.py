@@ -19,7 +19,7 @@ from typing import Callable
 import jinja2
 from markupsafe import Markup
 
-from . import cite, metadata
+from . import cite, metadata, search
 from .anchors import published_anchors
 from .cache import Cache, key
 from .dependencies import document_key, edition_key, whole_key
@@ -108,6 +108,7 @@ def render_site(links: Links, templates: Path, workers: int = 1,
         "head_metadata": lambda page: metadata.head(links, page.path, page.title),
         "passage_citations": lambda page: metadata.passage_citations(links, page.path),
         "document_citation": cite.chicago_note(cite.facts(links.edition), cite.document_url(links)),
+        "search_page": search.SEARCH_PAGE,  # the header's search field goes there
     }
 
     def produce(unit: tuple[Document | None, list[Page]]) -> tuple[dict[str, bytes], dict[str, list[str]]]:

@@ -92,6 +92,15 @@ def bad_epoch(monkeypatch) -> str:
     return printed(site="site")
 
 
+def failing_pagefind(monkeypatch) -> str:
+    program = Path("bin/pagefind")
+    program.parent.mkdir()
+    program.write_text("#!/bin/sh\necho 'pagefind: cannot index here' >&2\nexit 3\n", encoding="utf-8")
+    program.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(program))
+    return printed(site="site")
+
+
 def usage() -> str:
     return run_build("--chek").stderr.splitlines()[-1]
 
@@ -142,6 +151,7 @@ EXAMPLES = {
     "template-undefined": template("names.html", "{{ item.entry.name }}", "{{ item.entry.nmae }}"),
     "unwritable": unwritable,
     "source-date-epoch": bad_epoch,
+    "search-index": failing_pagefind,
     "usage": usage,
 }
 
@@ -162,7 +172,7 @@ def test_every_catalogue_entry_has_a_case_and_every_case_an_entry():
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_the_catalogue_shows_what_the_build_prints(repository, monkeypatch, name):
     case = EXAMPLES[name]
-    output = case(monkeypatch) if name == "source-date-epoch" else case()
+    output = case(monkeypatch) if name in ("source-date-epoch", "search-index") else case()
     assert output == documented().get(name), f"docs/errors.md, example {name}, should read:\n{output}"
 
 

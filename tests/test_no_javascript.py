@@ -19,8 +19,10 @@ ESSENTIALS = {
     "citations": "cite, .citation",
     "permalinks": "a.permalink",
 }
-# What a script may add to a page, and nothing else.
-ADDED_BY_SCRIPT = "button, dialog, [popover], [role=tooltip]"
+# What a script may add to a page, and nothing else: its controls and pop-ups, and what it reveals
+# for its own work (the search page's form and results, or why it cannot search), kept hidden in the
+# HTML so that a reader without scripts never meets them.
+ADDED_BY_SCRIPT = "button, dialog, [popover], [role=tooltip], .script-only"
 # The same, with what a page never shows as text, as XPath for the HTML itself.
 NOT_PAGE_TEXT = ("//button | //dialog | //*[@popover] | //*[@role='tooltip']"
                  " | //script | //style | //template | //*[@hidden]")

@@ -14,9 +14,12 @@ from edition.load import load_tei
 
 PROLOGUE = '<?xml version="1.0" encoding="UTF-8"?>\n'
 #: connect-src 'self' lets a tool running in the page (Lighthouse's robots.txt check, a crawler's
-#: script) fetch from the site's own origin; all else stays shut.
+#: script) fetch from the site's own origin, and the search page read its index; form-action 'self'
+#: lets the search field of every page's header open the search page; all else stays shut.
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; script-src 'self'; "
-       "connect-src 'self'; base-uri 'none'; form-action 'none'")
+       "connect-src 'self'; base-uri 'none'; form-action 'self'")
+#: The search page alone may compile WebAssembly (Pagefind's search runs as a module of it).
+SEARCH_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'")
 #: Attributes by which an HTML element makes the browser fetch something.
 FETCHING = {"link": "href", "script": "src", "img": "src", "iframe": "src", "source": "src",
             "audio": "src", "video": "src", "object": "data", "embed": "src", "input": "src"}
@@ -72,13 +75,18 @@ def test_every_page_carries_a_policy_that_allows_no_other_origin(site):
     for path in pages(site):
         doc = html.fromstring(path.read_bytes())
         policies = doc.xpath("//head/meta[@http-equiv='Content-Security-Policy']/@content")
-        assert policies == [CSP], path.name
+        assert policies == [SEARCH_CSP if path.name == "search.html" else CSP], path.name
 
 
 def test_the_policy_names_no_host_and_no_scheme():
     for directive in CSP.split(";"):
         sources = directive.split()[1:]
         assert set(sources) <= {"'self'", "'none'"}, directive
+
+
+def test_the_search_page_adds_only_webassembly_to_the_policy():
+    added = {d.strip() for d in SEARCH_CSP.split(";")} - {d.strip() for d in CSP.split(";")}
+    assert added == {"script-src 'self' 'wasm-unsafe-eval'"}
 
 
 def test_no_page_requests_anything_from_another_host(site):

@@ -97,6 +97,18 @@ def test_an_edit_of_the_tei_is_rebuilt_and_served(preview, folder):
     assert "Thach (edited)" in get(preview, "/text.html")[1]
 
 
+def test_the_preview_serves_the_search_and_rebuilds_its_index_on_an_edit(preview, folder):
+    status, page = get(preview, "/search.html")
+    assert status == 200 and "'wasm-unsafe-eval'" in page
+    with urllib.request.urlopen(preview.url + "pagefind/pagefind.js", timeout=5) as response:
+        assert response.headers.get_content_type() == "text/javascript"  # a module the page can import
+    entry = get(preview, "/pagefind/pagefind-entry.json")[1]
+    version = get(preview, "/__preview__/version")[1]
+    folder.edit(folder.source, "Vice Minister Thach</persName>", "Vice Minister Thach (edited)</persName>")
+    next_version(preview, version)
+    assert get(preview, "/pagefind/pagefind-entry.json")[1] != entry  # an index of the edited words
+
+
 def test_an_edit_of_a_template_is_rebuilt_and_served(preview, folder):
     version = get(preview, "/__preview__/version")[1]
     folder.edit(folder.templates / "names.html", "<h1>Names</h1>", "<h1>Names of the document</h1>")

@@ -12,7 +12,10 @@ from lxml import html
 
 from test_links import ALLOWED_HOSTS
 
-LINKS = "//a/@href | //link/@href | //script/@src | //img/@src | //source/@src | //iframe/@src"
+#: Where a page leads: its links and what it loads, and the address of a form that a reader sends
+#: without a script (the search field of every page's header: a GET form that opens the search page).
+LINKS = ("//a/@href | //link/@href | //script/@src | //img/@src | //source/@src | //iframe/@src"
+         " | //form[not(@method) or @method='get']/@action")
 
 
 def fetch(url: str) -> tuple[int, str, bytes]:

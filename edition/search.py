@@ -1,0 +1,609 @@
+"""Full-text search: one record a citable passage, indexed by Pagefind and shipped with the site.
+
+The records come from the resolved edition, not from the rendered pages: every heading,
+paragraph and other block of each document's text, every FRUS note and editorial note, every
+entry of the names and every event of the chronology. A record's URL is the page and permanent
+anchor of its passage (``text.html#drv-1``), so that a result lands on it, ready to cite. Its
+text is the reading text (corrections as read; note markers, page labels and permalinks left
+out), followed, where the editors corrected the source, by the source's own reading: a search
+for "its conviction" and one for "it conviction" both find ``china-1``. Its metadata name the
+document (number, date, title) and the kind of block; its filters are the document, the kind
+and the persons the passage names (``persName/@ref``, by the name of their entry).
+
+Pagefind (``pagefind[bin]``, pinned in pyproject.toml) builds the index in a process of its
+own: ``start_index`` hands it the records before the pages are rendered, and
+``Indexing.files`` collects the index when they are, to be written with the site in the same
+switch. One Pagefind process serves every build of a Python process (the preview's rebuilds
+too), driven through Pagefind's Python API from an event loop on a thread of its own. Pagefind
+needs about a fifth of a second of processor time for this edition, so an index once built is
+kept (``_Cache``) and taken again while the records, Pagefind and this module are unchanged.
+
+Pagefind writes the values of each filter, and the filters in its metadata file, in the order
+of a hash map seeded at random, so that two builds of the same records would differ;
+``_canonical`` sorts them and names the files it rewrote by their content.
+"""
+from __future__ import annotations
+
+import asyncio
+import atexit
+import base64
+import concurrent.futures
+import gzip
+import hashlib
+import json
+import os
+import stat
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+from .cite import date_span, long_date
+from .diagnostics import BuildFailed, Diagnostic, display_path
+from .load import TEI_NS
+from .model import XML_ID, Document, dated
+from .resolve import CHRONOLOGY_PAGE, NAMES_PAGE, Links
+
+try:  # installed with the edition (pyproject.toml); a build without it says so, at the search index
+    from pagefind.service import PagefindService, get_executable
+except ImportError:  # pragma: no cover - a broken installation
+    PagefindService, get_executable = object, None
+
+SEARCH_PAGE = "search.html"
+INDEX_DIR = "pagefind"
+LANGUAGE = "en"
+PAGEFIND_VERSION = "1.5.2"  # the version pinned in pyproject.toml: the format _canonical knows
+SECONDS = 60  # the longest a build waits for Pagefind
+
+#: The kinds of passage a search can be narrowed to: (filter value, label of the choice).
+KINDS = (("text", "Text of the documents"), ("FRUS note", "FRUS notes"), ("editorial note", "Editorial notes"),
+         ("name", "Names"), ("event", "Chronology events"))
+#: How a record names a block of the text, by its TEI element (page breaks carry no words: no record).
+BLOCKS = {"head": "heading", "p": "paragraph", "closer": "paragraph", "opener": "wire header",
+          "dateline": "dateline", "list": "list"}
+#: What Pagefind writes that the search page uses: its script, the index and the English module
+#: (not its ready-made interfaces, its highlighting script, nor the web worker, which search.js
+#: does without: the page compiles the module itself, under 'wasm-unsafe-eval').
+SHIPPED = ("pagefind.js", "pagefind-entry.json", f"wasm.{LANGUAGE}.pagefind")
+SHIPPED_PREFIXES = ("index/", "fragment/", "filter/", "pagefind.")
+#: The metadata of a record. Pagefind searches metadata too; the search page weighs it at nothing
+#: and keeps only the passages whose own words match (a document's title or date is in every record
+#: of the document: "Hood" would find every passage of four documents).
+META_FIELDS = ("label", "document", "date", "title", "kind", "anchor", "cite")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One passage as Pagefind indexes it."""
+
+    url: str                       # its page and anchor: "text.html#drv-1"
+    content: str                   # the words a search finds
+    meta: dict[str, str]           # shown with a result: label, document, date, title, kind, anchor, cite
+    filters: dict[str, list[str]]  # document, kind, person
+
+
+# --- the records ------------------------------------------------------------------------
+
+def records(links: Links) -> list[Record]:
+    """Every passage of the edition, in the order of its pages: the documents in FRUS order, then
+    the names, then the events."""
+    edition = links.edition
+    found = []
+    for document in edition.documents:
+        _, iso = dated(document)
+        date = long_date(iso[:10]) if iso else ""
+        for element in document.citable:
+            if etree.QName(element).localname != "pb":
+                found.append(_block(links, document, date, element))
+    for entry in edition.entries.values():
+        persons = _persons(links, entry.identification) if entry.identification is not None else []
+        if entry.kind == "person":
+            persons = [entry.name] + [p for p in persons if p != entry.name]
+        found.append(Record(
+            url=f"{NAMES_PAGE}#{entry.id}",
+            content=f"{entry.name}: {text_of(entry.identification) if entry.identification is not None else ''}",
+            meta={"label": f"Name: {entry.name}", "title": "Names", "kind": entry.kind, "anchor": entry.id},
+            filters=_filters(kind="name", person=persons)))
+    for event in edition.events:
+        when = date_span(event.start, event.end) + (" (proposed)" if event.proposed else "")
+        sources = "; ".join(text_of(b) for b in event.sources)
+        found.append(Record(
+            url=f"{CHRONOLOGY_PAGE}#{event.id}",
+            content=f"{when}: {text_of(event.label)}. {text_of(event.desc)} Sources: {sources}.",
+            meta={"label": f"Chronology: {text_of(event.label)}", "title": "Chronology", "date": when,
+                  "kind": "event", "anchor": event.id},
+            filters=_filters(kind="event", person=_persons(links, event.label, event.desc))))
+    return found
+
+
+def _block(links: Links, document: Document, date: str, element: etree._Element) -> Record:
+    anchor = element.get(XML_ID)
+    name = etree.QName(element).localname
+    if name == "note":
+        editorial = element.get("type") == "editorial"
+        kind = f"{'editorial note' if editorial else 'note'} {element.get('n')}"
+        label, filter_kind = f"Document {document.number}, {kind} ({anchor})", \
+            "editorial note" if editorial else "FRUS note"
+    else:
+        kind = BLOCKS[name]
+        label = f"Document {document.number}, {kind}" + ("" if anchor == kind else f" {anchor}")
+        filter_kind = "text"
+    content = text_of(element)
+    if next(element.iter(f"{{{TEI_NS}}}choice"), None) is not None:
+        source = text_of(element, reading=False)
+        if source != content:  # the source's reading too, so that a search finds either
+            content = f"{content} [source: {source}]"
+    return Record(
+        url=f"{links.home[anchor]}#{anchor}",
+        content=content,
+        meta={"label": label, "document": document.number, "date": date,
+              "title": document.title, "kind": kind, "anchor": anchor, "cite": f"{links.cite_page(anchor)}#{anchor}"},
+        filters=_filters(document=document.number, kind=filter_kind, person=_persons(links, element)))
+
+
+def _filters(document: str = "", kind: str = "", person: list[str] = ()) -> dict[str, list[str]]:
+    filters = {"document": [document] if document else [], "kind": [kind], "person": list(person)}
+    return {name: values for name, values in filters.items() if values}
+
+
+def _persons(links: Links, *elements: etree._Element) -> list[str]:
+    """The persons the elements name (``persName/@ref``), by the names of their entries, in order."""
+    names = []
+    for element in elements:
+        for name in element.iter(f"{{{TEI_NS}}}persName"):
+            entry = links.edition.entries.get((name.get("ref") or "#")[1:])
+            if entry is not None and entry.kind == "person" and entry.name not in names:
+                names.append(entry.name)
+    return names
+
+
+#: What the pages add around an element's words (``rules`` renders them so): quotation marks,
+#: the sign for words left out; a space where one block of a line ends.
+_AROUND = {"quote": ("“", "”"), "gap": ("…", ""), "lb": (" ", ""),
+           "item": (" ", " "), "seg": (" ", " "), "dateline": (" ", " "), "signed": (" ", " "), "head": ("", " ")}
+
+
+def text_of(element: etree._Element, reading: bool = True) -> str:
+    """The words of an element as the reading text has them (``reading``: corrections as read), or
+    as the source has them: no note markers (``ptr``), no page labels (``pb``)."""
+    parts: list[str] = []
+    _words(element, "sic" if reading else "corr", parts)
+    return " ".join("".join(parts).split())
+
+
+def _words(element: etree._Element, left_out: str, parts: list[str]) -> None:
+    name = etree.QName(element).localname
+    if name == left_out:
+        return
+    before, after = _AROUND.get(name, ("", ""))
+    parent = element.getparent()
+    if name == "bibl" and parent is not None and etree.QName(parent).localname == "cit":
+        before, after = " (", ")"  # a quotation's source, after it
+    elif name == "label" and parent is not None and etree.QName(parent).localname == "note":
+        after = "]"  # an editorial note's lemma
+    parts.append(before)
+    parts.append(element.text or "")
+    for child in element:
+        if isinstance(child.tag, str):
+            _words(child, left_out, parts)
+        parts.append(child.tail or "")
+    parts.append(after)
+
+
+# --- the search page ----------------------------------------------------------------------
+
+def search_page(links: Links, path: str) -> dict:
+    """The choices of the search page's filters: the documents, the kinds of passage, the persons."""
+    edition = links.edition
+    return {
+        "documents": [{"value": d.number, "label": f"Document {d.number} ({long_date(dated(d)[1][:10])})"}
+                      for d in edition.documents],
+        "kinds": [{"value": value, "label": label} for value, label in KINDS],
+        "persons": [{"value": e.name, "label": e.name} for e in edition.entries.values() if e.kind == "person"],
+        "meta_fields": " ".join(META_FIELDS),
+        "name_data": "",  # names link to nothing here: neither the names' data nor their pop-up script
+        "index": f"{INDEX_DIR}/pagefind.js",
+    }
+
+
+# --- the index ----------------------------------------------------------------------------
+
+class Indexing:
+    """The index being built: ``files`` waits for it and returns its files, by path in the site."""
+
+    def __init__(self, future: concurrent.futures.Future, binary: Path):
+        self._future = future
+        self._binary = binary
+
+    def files(self) -> dict[str, bytes]:
+        try:
+            return self._future.result(timeout=SECONDS)
+        except concurrent.futures.TimeoutError:
+            self._future.cancel()
+            _loop().call_soon_threadsafe(_forget, self._binary)
+            raise _failure(self._binary, f"Pagefind did not answer within {SECONDS} s") from None
+        except _Failed as failed:
+            raise _failure(self._binary, str(failed)) from None
+
+
+def start_index(links: Links, cache: bool = True) -> Indexing:
+    """Start indexing the edition's records in Pagefind's process; ``files()`` collects the result.
+
+    The index is a function of the records, of Pagefind and of this module alone: an index built
+    from the same records by the same Pagefind program is taken from the cache (``_Cache``) instead.
+    """
+    found = records(links)
+    binary = _binary()
+    store = _Cache.of(found, binary) if cache else None
+    cached = store.read() if store is not None else None
+    if cached is not None:
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        future.set_result(cached)
+        return Indexing(future, binary)
+    return Indexing(asyncio.run_coroutine_threadsafe(_index(found, binary, store), _loop()), binary)
+
+
+def index_files(links: Links, cache: bool = True) -> dict[str, bytes]:
+    """The index files of the edition, built now (or taken from the cache)."""
+    return start_index(links, cache).files()
+
+
+class _Cache:
+    """Indexes already built, in a folder of the system's temporary folder private to the user (as
+    Jinja keeps its compiled templates), one file an index, named by the SHA-256 of what made it:
+    the records, Pagefind's program (path, size, time) and this module's code. A file that cannot be
+    read or does not hold its own name is no index; a folder that is not the user's alone is not used.
+    """
+
+    KEEP = 8  # the most recent indexes kept: a preview's edits make a new one each
+
+    def __init__(self, folder: Path, key: str):
+        self.folder = folder
+        self.path = folder / f"{key}.json"
+        self.key = key
+
+    @classmethod
+    def of(cls, found: list[Record], binary: Path) -> "_Cache | None":
+        try:
+            program = binary.stat()
+            folder = _cache_folder()
+        except OSError:
+            return None
+        digest = hashlib.sha256()
+        for part in (PAGEFIND_VERSION, str(binary.resolve()), f"{program.st_size} {program.st_mtime_ns}",
+                     hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
+                     json.dumps([[r.url, r.content, r.meta, r.filters] for r in found], ensure_ascii=False,
+                                sort_keys=True)):
+            digest.update(part.encode("utf-8") + b"\0")
+        return cls(folder, digest.hexdigest()) if folder is not None else None
+
+    def read(self) -> dict[str, bytes] | None:
+        try:
+            data = json.loads(self.path.read_bytes())
+            if data.get("key") != self.key:
+                return None
+            return {path: base64.b64decode(content, validate=True) for path, content in data["files"].items()}
+        except (OSError, ValueError, TypeError, AttributeError, KeyError):
+            return None
+
+    def write(self, files: dict[str, bytes]) -> None:
+        data = json.dumps({"key": self.key, "files": {path: base64.b64encode(content).decode("ascii")
+                                                      for path, content in sorted(files.items())}})
+        try:
+            part = self.path.with_suffix(f".{os.getpid()}.part")
+            part.write_text(data, encoding="ascii")
+            os.replace(part, self.path)
+            for old in sorted(self.folder.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)[self.KEEP:]:
+                old.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def _cache_folder() -> Path | None:
+    """The user's own folder for indexes already built, made if missing; None if it is not safe."""
+    folder = Path(tempfile.gettempdir()) / f"_frus-edition-search-{os.getuid()}"
+    try:
+        folder.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    found = folder.lstat()
+    if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid() or stat.S_IMODE(found.st_mode) & 0o077:
+        return None
+    return folder
+
+
+class _Failed(Exception):
+    """Pagefind did not give an index; the message says what happened."""
+
+
+def _failure(binary: Path, what: str) -> BuildFailed:
+    """The one-line diagnostic of a search index that was not built, at Pagefind's program."""
+    hint = f"install the edition's packages again: .venv/bin/pip install -e . installs Pagefind {PAGEFIND_VERSION}"
+    if os.environ.get("PAGEFIND_BINARY_PATH"):
+        hint = (f"PAGEFIND_BINARY_PATH names this program: unset it to use the Pagefind {PAGEFIND_VERSION} "
+                f"that .venv/bin/pip install -e . installs")
+    return BuildFailed([Diagnostic(display_path(binary), 0, 0, f"the search index was not built: {what}", hint)])
+
+
+def _binary() -> Path:
+    """Pagefind's program: the one PAGEFIND_BINARY_PATH names, or the one pagefind_bin installed."""
+    found = get_executable() if get_executable is not None else None
+    if found is None:
+        raise _failure(Path("pagefind"), "Pagefind's program is not installed")
+    return found
+
+
+async def _index(found: list[Record], binary: Path, store: _Cache | None = None) -> dict[str, bytes]:
+    try:
+        service = await _service(binary)
+        index = await service.create_index({"force_language": LANGUAGE})
+        # Every request is written at once, in the records' order, the index's files asked for last:
+        # Pagefind's service takes one request at a time, in the order written, so that its pages keep
+        # the records' order, and it works through them all without waiting for this process, whose
+        # threads share one interpreter lock with the rendering.
+        *_, written = await asyncio.gather(
+            *(index.add_custom_record(url=record.url, content=record.content, language=LANGUAGE,
+                                      meta=record.meta, filters=record.filters) for record in found),
+            index.get_files())
+        await index.delete_index()
+        files = _canonical({f["path"]: f["content"] for f in written})
+        if store is not None:
+            store.write(files)
+        return files
+    except _Failed:
+        _forget(binary)
+        raise
+    except Exception as e:  # an answer Pagefind should not give
+        _forget(binary)
+        raise _Failed(f"Pagefind answered in a way this edition does not know ({type(e).__name__}: {e})") from None
+
+
+# --- one Pagefind process for the life of this one ---------------------------------------------
+
+_lock = threading.Lock()
+_event_loop: asyncio.AbstractEventLoop | None = None
+_services: dict[Path, "_Service"] = {}
+
+
+def _loop() -> asyncio.AbstractEventLoop:
+    global _event_loop
+    with _lock:
+        if _event_loop is None:
+            _event_loop = asyncio.new_event_loop()
+            threading.Thread(target=_event_loop.run_forever, name="pagefind", daemon=True).start()
+            atexit.register(_stop_all)
+        return _event_loop
+
+
+async def _service(binary: Path) -> "_Service":
+    service = _services.get(binary)
+    if service is None or service.stopped:
+        service = _services[binary] = await _Service(binary).launch()
+    return service
+
+
+def _forget(binary: Path) -> None:
+    service = _services.pop(binary, None)
+    if service is not None:
+        service.stop()
+
+
+def _stop_all() -> None:
+    for service in list(_services.values()):
+        service.stop()
+
+
+class _Service(PagefindService):
+    """Pagefind's own service class (its ``send`` and ``create_index`` drive the indexes), started
+    differently: its error output kept apart from the answers, no limit on the size of an answer
+    (the index comes back whole), every answer read as soon as it comes (the class waits 0.1 s
+    before each, a tenth of a second a record), and a Pagefind that stops failing every question
+    still waiting instead of leaving it unanswered."""
+
+    def __init__(self, binary: Path):
+        self._loop = asyncio.get_running_loop()
+        self._bin = binary
+        self._responses = {}
+        self._message_id = 0
+        self._errors = b""
+        self.stopped = False
+
+    async def launch(self) -> "_Service":
+        try:
+            self._backend = await asyncio.create_subprocess_exec(
+                str(self._bin), "--service", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE, limit=1 << 30)
+        except OSError as e:
+            raise _Failed(f"Pagefind did not start: {e.strerror or e}") from None
+        self._poll_task = self._loop.create_task(self._wait_for_responses())
+        self._stderr_task = self._loop.create_task(self._read_errors())
+        return self
+
+    async def send(self, payload):
+        if self.stopped:
+            raise _Failed(self._stopped_message())
+        try:
+            return await super().send(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            await self._wait_for_exit()
+            raise _Failed(self._stopped_message()) from None
+        except _Failed:
+            raise
+        except Exception as e:  # Pagefind's answer was an error
+            raise _Failed(f"Pagefind refused a record: {e.args[0] if e.args else e}") from None
+
+    async def _wait_for_responses(self) -> None:
+        try:
+            while True:
+                line = await self._backend.stdout.readuntil(b",")
+                answer = json.loads(base64.b64decode(line[:-1]))
+                if answer is None:
+                    continue
+                message_id = answer.get("message_id")
+                if message_id is None and (original := answer["payload"].get("original_message")):
+                    message_id = json.loads(original).get("message_id")
+                future = self._responses.pop(message_id, None)
+                if future is None or future.done():
+                    continue
+                payload = answer["payload"]
+                if payload["type"] == "Error":
+                    future.set_exception(Exception(payload["message"]))
+                else:
+                    future.set_result(payload)
+        except asyncio.CancelledError:
+            raise
+        except (asyncio.IncompleteReadError, ConnectionError):
+            await self._wait_for_exit()
+            self._fail_all(self._stopped_message())
+        except Exception as e:  # what Pagefind wrote is not an answer
+            self._fail_all(f"Pagefind's answer could not be read: {e}")
+            self.stop()
+
+    async def _read_errors(self) -> None:
+        try:
+            while chunk := await self._backend.stderr.read(4096):
+                self._errors = (self._errors + chunk)[-2000:]
+        except (asyncio.CancelledError, ConnectionError):
+            pass
+
+    async def _wait_for_exit(self) -> None:
+        """Until Pagefind has exited and all it wrote to its error output is read (2 s at most)."""
+        self.stopped = True
+        await asyncio.wait({asyncio.ensure_future(self._backend.wait()), self._stderr_task}, timeout=2)
+
+    def _stopped_message(self) -> str:
+        code = self._backend.returncode
+        said = " ".join(self._errors.decode("utf-8", "replace").split())[-300:]
+        return (f"Pagefind stopped before it answered (exit status {code})" if code is not None
+                else "Pagefind stopped answering") + (f": {said}" if said else "")
+
+    def _fail_all(self, message: str) -> None:
+        self.stopped = True
+        for future in self._responses.values():
+            if not future.done():
+                future.set_exception(_Failed(message))
+                future.exception()  # retrieved: a question whose sending failed awaits it no more
+        self._responses.clear()
+
+    def stop(self) -> None:
+        self.stopped = True
+        if self._backend.returncode is None:
+            try:
+                self._backend.kill()
+            except ProcessLookupError:
+                pass
+
+
+# --- deterministic output -----------------------------------------------------------------------
+
+_SIGNATURE = b"pagefind_dcd"
+
+
+def _canonical(written: dict[str, bytes]) -> dict[str, bytes]:
+    """The files the site needs, under pagefind/, with each filter's values and the metadata's
+    filters sorted and the rewritten files named by their content: the same records, the same bytes."""
+    files = {path: data for path, data in written.items()
+             if path in SHIPPED or path.startswith(SHIPPED_PREFIXES)}
+    entry = json.loads(files["pagefind-entry.json"])
+    if entry.get("version") == PAGEFIND_VERSION and not entry.get("languages"):
+        raise _Failed("Pagefind indexed no passage: it found no word to index in any")
+    if entry.get("version") != PAGEFIND_VERSION or list(entry.get("languages", {})) != [LANGUAGE]:
+        raise _Failed(f"Pagefind wrote an index of another version or language than {PAGEFIND_VERSION} "
+                      f"({LANGUAGE}): {entry.get('version')}, {list(entry.get('languages', {}))}")
+    old_meta = entry["languages"][LANGUAGE]["hash"]
+    renamed: dict[str, str] = {}
+    for path in sorted(p for p in files if p.startswith("filter/")):
+        name, values = _read_cbor_file(files.pop(path), path)
+        data = _write_cbor_file([name, sorted(values, key=lambda v: v[0])])
+        new = f"{LANGUAGE}_{hashlib.sha256(data).hexdigest()[:7]}"
+        renamed[path.removeprefix("filter/").removesuffix(".pf_filter")] = new
+        files[f"filter/{new}.pf_filter"] = data
+    meta_path = f"pagefind.{old_meta}.pf_meta"
+    meta = _read_cbor_file(files.pop(meta_path), meta_path)
+    filters = meta[3]  # [version, pages, index chunks, filters [[name, file]], sorts, meta fields]
+    if not all(isinstance(f, list) and len(f) == 2 and f[1] in renamed for f in filters):
+        raise _Failed(f"Pagefind's metadata is not in the form of version {PAGEFIND_VERSION}")
+    meta[3] = sorted([name, renamed[old]] for name, old in filters)
+    data = _write_cbor_file(meta)
+    new_meta = f"{LANGUAGE}_{hashlib.sha256(data).hexdigest()[:10]}"
+    files[f"pagefind.{new_meta}.pf_meta"] = data
+    entry["languages"][LANGUAGE]["hash"] = new_meta
+    files["pagefind-entry.json"] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return {f"{INDEX_DIR}/{path}": data for path, data in sorted(files.items())}
+
+
+def _read_cbor_file(data: bytes, path: str):
+    """A Pagefind file: gzip, then the signature, then one CBOR item; checked to be written back
+    byte for byte by ``_write_cbor_file``, so that sorting it changes nothing else."""
+    try:
+        raw = gzip.decompress(data)
+        if not raw.startswith(_SIGNATURE):
+            raise ValueError("no signature")
+        value, end = _cbor_decode(raw, len(_SIGNATURE))
+        if end != len(raw) or _cbor_encode(value) != raw[len(_SIGNATURE):]:
+            raise ValueError("not in canonical form")
+    except (OSError, ValueError, IndexError, EOFError) as e:
+        raise _Failed(f"Pagefind wrote {INDEX_DIR}/{path} in a form this edition does not know ({e})") from None
+    return value
+
+
+def _write_cbor_file(value) -> bytes:
+    return gzip.compress(_SIGNATURE + _cbor_encode(value), compresslevel=9, mtime=0)
+
+
+def _cbor_decode(data: bytes, i: int):
+    """One CBOR item (RFC 8949) of the kinds Pagefind writes: integers, strings, arrays, maps."""
+    major, info = data[i] >> 5, data[i] & 31
+    i += 1
+    if info < 24:
+        arg = info
+    elif info <= 27:
+        size = 1 << (info - 24)
+        arg, i = int.from_bytes(data[i:i + size], "big"), i + size
+    else:
+        raise ValueError(f"CBOR item of additional information {info}")
+    if major == 0:
+        return arg, i
+    if major == 1:
+        return -1 - arg, i
+    if major == 2:
+        return bytes(data[i:i + arg]), i + arg
+    if major == 3:
+        return data[i:i + arg].decode("utf-8"), i + arg
+    if major in (4, 5):
+        items = []
+        for _ in range(arg * (2 if major == 5 else 1)):
+            item, i = _cbor_decode(data, i)
+            items.append(item)
+        return (items if major == 4 else _Map(zip(items[::2], items[1::2]))), i
+    raise ValueError(f"CBOR item of major type {major}")
+
+
+class _Map(list):
+    """A CBOR map, kept as its pairs in their order."""
+
+
+def _cbor_encode(value) -> bytes:
+    if isinstance(value, _Map):
+        return _cbor_head(5, len(value)) + b"".join(_cbor_encode(k) + _cbor_encode(v) for k, v in value)
+    if isinstance(value, list):
+        return _cbor_head(4, len(value)) + b"".join(_cbor_encode(v) for v in value)
+    if isinstance(value, str):
+        data = value.encode("utf-8")
+        return _cbor_head(3, len(data)) + data
+    if isinstance(value, bytes):
+        return _cbor_head(2, len(value)) + value
+    if isinstance(value, int):
+        return _cbor_head(0, value) if value >= 0 else _cbor_head(1, -1 - value)
+    raise ValueError(f"cannot write {type(value).__name__} as CBOR")
+
+
+def _cbor_head(major: int, arg: int) -> bytes:
+    if arg < 24:
+        return bytes([major << 5 | arg])
+    for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if arg < 1 << (8 * size):
+            return bytes([major << 5 | info]) + arg.to_bytes(size, "big")
+    raise ValueError(f"integer too large for CBOR: {arg}")
