@@ -67,23 +67,24 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
     between builds (None: nothing kept). The output is the same bytes either way.
     """
     tei, others, apparatus = load_edition(source)
+    store = Cache(cache)
     if workers is None:
         workers = available() if 1 + len(others) >= PARALLEL_FROM else 1
     # Validation runs beside the model and the rendering, on the other cores; its problems
     # still come first: a failure below on an invalid file is reported as the validation's.
     validated = start_validation(
         [(s, SCHEMA / "edition.rng") for s in [tei, *others]] + [(apparatus, SCHEMA / "apparatus.rng")],
-        SCHEMA / "edition.sch", workers, Cache(cache))
+        SCHEMA / "edition.sch", workers, store)
     try:
         edition = build_model(tei, others, apparatus)
         check_quotations(edition)
         links = resolve(edition, read_base_url(SETTINGS) if base_url is None else base_url)
         if workers > 1:  # the pages first: Pagefind's thread is not yet there when they fork
-            files, found = render_site(links, templates, workers, Cache(cache))
+            files, found = render_site(links, templates, workers, store)
             index = start_index(links)
         else:  # Pagefind indexes the passages in its own process while the pages render
             index = start_index(links)
-            files, found = render_site(links, templates, workers, Cache(cache))
+            files, found = render_site(links, templates, workers, store)
         files.update(index.files())  # the search index, under pagefind/
     except BaseException:
         validated()  # raises the validation's problems, if there are any
