@@ -13,10 +13,11 @@ and the persons the passage names (``persName/@ref``, by the name of their entry
 Pagefind (``pagefind[bin]``, pinned in pyproject.toml) builds the index in a process of its
 own: ``start_index`` hands it the records before the pages are rendered, and
 ``Indexing.files`` collects the index when they are, to be written with the site in the same
-switch. One Pagefind process serves every build of a Python process (the preview's rebuilds
-too), driven through Pagefind's Python API from an event loop on a thread of its own. Pagefind
-needs about a fifth of a second of processor time for this edition, so an index once built is
-kept (``_Cache``) and taken again while the records, Pagefind and this module are unchanged.
+switch. Each index is asked of a new ``pagefind --service`` (it starts in a few milliseconds),
+every request written at once and the answers read in large pieces (``_ask``): the rendering,
+which holds Python's interpreter lock, is hardly interrupted. Pagefind needs about a fifth of
+a second of processor time for this edition, so an index once built is kept (``_Cache``) and
+taken again while the records, Pagefind and this module are unchanged.
 
 Pagefind writes the values of each filter, and the filters in its metadata file, in the order
 of a hash map seeded at random, so that two builds of the same records would differ;
@@ -24,17 +25,18 @@ of a hash map seeded at random, so that two builds of the same records would dif
 """
 from __future__ import annotations
 
-import asyncio
-import atexit
 import base64
 import concurrent.futures
 import gzip
 import hashlib
 import json
 import os
+import selectors
 import stat
+import subprocess
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,9 +49,9 @@ from .model import XML_ID, Document, dated
 from .resolve import CHRONOLOGY_PAGE, NAMES_PAGE, Links
 
 try:  # installed with the edition (pyproject.toml); a build without it says so, at the search index
-    from pagefind.service import PagefindService, get_executable
+    from pagefind.service import get_executable
 except ImportError:  # pragma: no cover - a broken installation
-    PagefindService, get_executable = object, None
+    get_executable = None
 
 SEARCH_PAGE = "search.html"
 INDEX_DIR = "pagefind"
@@ -219,11 +221,7 @@ class Indexing:
 
     def files(self) -> dict[str, bytes]:
         try:
-            return self._future.result(timeout=SECONDS)
-        except concurrent.futures.TimeoutError:
-            self._future.cancel()
-            _loop().call_soon_threadsafe(_forget, self._binary)
-            raise _failure(self._binary, f"Pagefind did not answer within {SECONDS} s") from None
+            return self._future.result()
         except _Failed as failed:
             raise _failure(self._binary, str(failed)) from None
 
@@ -238,11 +236,18 @@ def start_index(links: Links, cache: bool = True) -> Indexing:
     binary = _binary()
     store = _Cache.of(found, binary) if cache else None
     cached = store.read() if store is not None else None
+    future: concurrent.futures.Future = concurrent.futures.Future()
     if cached is not None:
-        future: concurrent.futures.Future = concurrent.futures.Future()
         future.set_result(cached)
         return Indexing(future, binary)
-    return Indexing(asyncio.run_coroutine_threadsafe(_index(found, binary, store), _loop()), binary)
+
+    def index() -> None:
+        try:
+            future.set_result(_index(found, binary, store))
+        except BaseException as e:  # handed to the build, which waits for it
+            future.set_exception(e)
+    threading.Thread(target=index, name="pagefind", daemon=True).start()
+    return Indexing(future, binary)
 
 
 def index_files(links: Links, cache: bool = True) -> dict[str, bytes]:
@@ -335,165 +340,99 @@ def _binary() -> Path:
     return found
 
 
-async def _index(found: list[Record], binary: Path, store: _Cache | None = None) -> dict[str, bytes]:
+def _index(found: list[Record], binary: Path, store: _Cache | None = None) -> dict[str, bytes]:
+    """The index of the records, from a Pagefind process of its own, asked everything at once."""
+    requests = [{"type": "NewIndex", "config": {"force_language": LANGUAGE}}]
+    requests += [{"type": "AddRecord", "index_id": 0, "url": record.url, "content": record.content,
+                  "language": LANGUAGE, "meta": record.meta, "filters": record.filters} for record in found]
+    requests.append({"type": "GetFiles", "index_id": 0})
+    answers = _ask(binary, requests)
+    for answer in answers:
+        if answer["type"] == "Error":
+            raise _Failed(f"Pagefind refused a record: {answer.get('message')}")
+    if ([a["type"] for a in answers] != ["NewIndex", *["IndexedFile"] * len(found), "GetFiles"]
+            or answers[0].get("index_id") != 0):
+        raise _Failed("Pagefind answered in a way this edition does not know "
+                      f"({', '.join(sorted({a['type'] for a in answers}))})")
     try:
-        service = await _service(binary)
-        index = await service.create_index({"force_language": LANGUAGE})
-        # Every request is written at once, in the records' order, the index's files asked for last:
-        # Pagefind's service takes one request at a time, in the order written, so that its pages keep
-        # the records' order, and it works through them all without waiting for this process, whose
-        # threads share one interpreter lock with the rendering.
-        *_, written = await asyncio.gather(
-            *(index.add_custom_record(url=record.url, content=record.content, language=LANGUAGE,
-                                      meta=record.meta, filters=record.filters) for record in found),
-            index.get_files())
-        await index.delete_index()
-        files = _canonical({f["path"]: f["content"] for f in written})
-        if store is not None:
-            store.write(files)
-        return files
-    except _Failed:
-        _forget(binary)
-        raise
-    except Exception as e:  # an answer Pagefind should not give
-        _forget(binary)
+        files = _canonical({f["path"]: base64.b64decode(f["content"], validate=True) for f in answers[-1]["files"]})
+    except (KeyError, TypeError, ValueError) as e:
+        raise _Failed(f"Pagefind answered in a way this edition does not know ({type(e).__name__}: {e})") from None
+    if store is not None:
+        store.write(files)
+    return files
+
+
+def _ask(binary: Path, requests: list[dict]) -> list[dict]:
+    """Pagefind's answers to ``requests``, in their order, from ``pagefind --service``.
+
+    Its protocol: each message is base64 of JSON, followed by a comma. Pagefind takes the requests
+    one at a time, in the order written, and leaves when its input ends, even with requests still
+    unanswered: so every request is written at once, from a thread of its own, and the input is
+    closed once every answer is in. This process reads the answers in large pieces and decodes them
+    at the end, so that it rarely needs Python's interpreter lock while the pages are rendered.
+    """
+    data = b"".join(base64.b64encode(json.dumps({"message_id": i, "payload": payload}).encode("utf-8")) + b","
+                    for i, payload in enumerate(requests))
+    with tempfile.TemporaryFile() as errors:
+        try:
+            process = subprocess.Popen([str(binary), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                       stderr=errors)
+        except OSError as e:
+            raise _Failed(f"Pagefind did not start: {e.strerror or e}") from None
+        writer = threading.Thread(target=_write, args=(process.stdin, data), name="pagefind input", daemon=True)
+        writer.start()
+        received, answered, ended = bytearray(), 0, False
+        deadline = time.monotonic() + SECONDS
+        with selectors.DefaultSelector() as selector:
+            selector.register(process.stdout, selectors.EVENT_READ)
+            while answered < len(requests) and selector.select(max(0.0, deadline - time.monotonic())):
+                chunk = os.read(process.stdout.fileno(), 1 << 20)
+                if not chunk:
+                    ended = True
+                    break
+                received += chunk
+                answered += chunk.count(b",")
+        try:  # Pagefind leaves when its input is closed; one that ended its answers is left a moment to leave
+            process.wait(timeout=2) if ended else None
+        except subprocess.TimeoutExpired:
+            pass
+        if process.poll() is None and answered < len(requests):
+            process.kill()
+        writer.join()
+        for pipe in (process.stdin, process.stdout):
+            try:
+                pipe.close()
+            except BrokenPipeError:  # what was left unwritten, Pagefind having left
+                pass
+        code = process.wait()
+        if answered < len(requests):
+            if not ended:
+                raise _Failed(f"Pagefind did not answer within {SECONDS} s")
+            errors.seek(0)
+            said = " ".join(errors.read().decode("utf-8", "replace").split())[-300:]
+            raise _Failed(f"Pagefind stopped before it answered (exit status {code})" + (f": {said}" if said else ""))
+    try:
+        by_id = {}
+        for part in bytes(received).split(b",")[:-1]:
+            answer = json.loads(base64.b64decode(part, validate=True))
+            if answer is None:
+                continue
+            message_id = answer.get("message_id")
+            if message_id is None and (original := answer["payload"].get("original_message")):
+                message_id = json.loads(original).get("message_id")  # an error names the request it answers
+            by_id[message_id] = answer["payload"]
+        return [by_id[i] for i in range(len(requests))]
+    except (ValueError, TypeError, KeyError) as e:
         raise _Failed(f"Pagefind answered in a way this edition does not know ({type(e).__name__}: {e})") from None
 
 
-# --- one Pagefind process for the life of this one ---------------------------------------------
-
-_lock = threading.Lock()
-_event_loop: asyncio.AbstractEventLoop | None = None
-_services: dict[Path, "_Service"] = {}
-
-
-def _loop() -> asyncio.AbstractEventLoop:
-    global _event_loop
-    with _lock:
-        if _event_loop is None:
-            _event_loop = asyncio.new_event_loop()
-            threading.Thread(target=_event_loop.run_forever, name="pagefind", daemon=True).start()
-            atexit.register(_stop_all)
-        return _event_loop
-
-
-async def _service(binary: Path) -> "_Service":
-    service = _services.get(binary)
-    if service is None or service.stopped:
-        service = _services[binary] = await _Service(binary).launch()
-    return service
-
-
-def _forget(binary: Path) -> None:
-    service = _services.pop(binary, None)
-    if service is not None:
-        service.stop()
-
-
-def _stop_all() -> None:
-    for service in list(_services.values()):
-        service.stop()
-
-
-class _Service(PagefindService):
-    """Pagefind's own service class (its ``send`` and ``create_index`` drive the indexes), started
-    differently: its error output kept apart from the answers, no limit on the size of an answer
-    (the index comes back whole), every answer read as soon as it comes (the class waits 0.1 s
-    before each, a tenth of a second a record), and a Pagefind that stops failing every question
-    still waiting instead of leaving it unanswered."""
-
-    def __init__(self, binary: Path):
-        self._loop = asyncio.get_running_loop()
-        self._bin = binary
-        self._responses = {}
-        self._message_id = 0
-        self._errors = b""
-        self.stopped = False
-
-    async def launch(self) -> "_Service":
-        try:
-            self._backend = await asyncio.create_subprocess_exec(
-                str(self._bin), "--service", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE, limit=1 << 30)
-        except OSError as e:
-            raise _Failed(f"Pagefind did not start: {e.strerror or e}") from None
-        self._poll_task = self._loop.create_task(self._wait_for_responses())
-        self._stderr_task = self._loop.create_task(self._read_errors())
-        return self
-
-    async def send(self, payload):
-        if self.stopped:
-            raise _Failed(self._stopped_message())
-        try:
-            return await super().send(payload)
-        except (BrokenPipeError, ConnectionResetError):
-            await self._wait_for_exit()
-            raise _Failed(self._stopped_message()) from None
-        except _Failed:
-            raise
-        except Exception as e:  # Pagefind's answer was an error
-            raise _Failed(f"Pagefind refused a record: {e.args[0] if e.args else e}") from None
-
-    async def _wait_for_responses(self) -> None:
-        try:
-            while True:
-                line = await self._backend.stdout.readuntil(b",")
-                answer = json.loads(base64.b64decode(line[:-1]))
-                if answer is None:
-                    continue
-                message_id = answer.get("message_id")
-                if message_id is None and (original := answer["payload"].get("original_message")):
-                    message_id = json.loads(original).get("message_id")
-                future = self._responses.pop(message_id, None)
-                if future is None or future.done():
-                    continue
-                payload = answer["payload"]
-                if payload["type"] == "Error":
-                    future.set_exception(Exception(payload["message"]))
-                else:
-                    future.set_result(payload)
-        except asyncio.CancelledError:
-            raise
-        except (asyncio.IncompleteReadError, ConnectionError):
-            await self._wait_for_exit()
-            self._fail_all(self._stopped_message())
-        except Exception as e:  # what Pagefind wrote is not an answer
-            self._fail_all(f"Pagefind's answer could not be read: {e}")
-            self.stop()
-
-    async def _read_errors(self) -> None:
-        try:
-            while chunk := await self._backend.stderr.read(4096):
-                self._errors = (self._errors + chunk)[-2000:]
-        except (asyncio.CancelledError, ConnectionError):
-            pass
-
-    async def _wait_for_exit(self) -> None:
-        """Until Pagefind has exited and all it wrote to its error output is read (2 s at most)."""
-        self.stopped = True
-        await asyncio.wait({asyncio.ensure_future(self._backend.wait()), self._stderr_task}, timeout=2)
-
-    def _stopped_message(self) -> str:
-        code = self._backend.returncode
-        said = " ".join(self._errors.decode("utf-8", "replace").split())[-300:]
-        return (f"Pagefind stopped before it answered (exit status {code})" if code is not None
-                else "Pagefind stopped answering") + (f": {said}" if said else "")
-
-    def _fail_all(self, message: str) -> None:
-        self.stopped = True
-        for future in self._responses.values():
-            if not future.done():
-                future.set_exception(_Failed(message))
-                future.exception()  # retrieved: a question whose sending failed awaits it no more
-        self._responses.clear()
-
-    def stop(self) -> None:
-        self.stopped = True
-        if self._backend.returncode is None:
-            try:
-                self._backend.kill()
-            except ProcessLookupError:
-                pass
+def _write(pipe, data: bytes) -> None:
+    try:
+        pipe.write(data)
+        pipe.flush()
+    except (BrokenPipeError, ValueError):  # Pagefind left (its leaving is reported by the reader)
+        pass
 
 
 # --- deterministic output -----------------------------------------------------------------------

@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -123,7 +124,7 @@ def test_an_index_already_built_from_the_same_records_is_taken_from_the_cache(li
     built = search.index_files(links)
     assert [p.suffix for p in tmp_path.iterdir()] == [".json"]
 
-    async def no_pagefind(*args):
+    def no_pagefind(*args):
         raise search._Failed("Pagefind was asked")
     monkeypatch.setattr(search, "_index", no_pagefind)
     assert search.index_files(links) == built  # from the cache: Pagefind is not asked
@@ -170,6 +171,25 @@ def test_a_pagefind_that_fails_fails_the_build_in_one_line_and_leaves_the_site(t
                      " unset it to use the Pagefind 1.5.2 that .venv/bin/pip install -e . installs)")
     assert rest == ["1 problem found; the previous site is unchanged."]
     assert snapshot(site) == before
+
+
+def test_a_pagefind_that_does_not_answer_is_stopped_and_named(links, monkeypatch, tmp_path):
+    program = tmp_path / "pagefind"
+    program.write_text("#!/bin/sh\nexec sleep 60\n", encoding="utf-8")
+    program.chmod(program.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setattr(search, "_binary", lambda: program)
+    monkeypatch.setattr(search, "SECONDS", 1)
+    started = time.monotonic()
+    with pytest.raises(search.BuildFailed, match="Pagefind did not answer within 1 s"):
+        search.index_files(links, cache=False)
+    assert time.monotonic() - started < 30  # stopped, not waited for
+
+
+def test_a_record_pagefind_refuses_is_named(links, monkeypatch):
+    refused = [search.Record(r.url, r.content, r.meta, {"document": "not a list"}) for r in search.records(links)[:2]]
+    monkeypatch.setattr(search, "records", lambda links: refused)
+    with pytest.raises(search.BuildFailed, match="Pagefind refused a record"):
+        search.index_files(links, cache=False)
 
 
 def test_check_builds_the_index_too(tmp_path):
