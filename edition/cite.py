@@ -219,9 +219,12 @@ def _opening(element: etree._Element, words: int = 8) -> str:
     """The first words of a block as the source has them (corrections in their source reading)."""
     if etree.QName(element).localname == "pb":
         return f"[Page {element.get('n')}]"
-    text = " ".join("".join(element.xpath(".//text()[not(ancestor::tei:corr)]", namespaces=NS)).split())
+    text = " ".join("".join(_SOURCE_TEXT(element)).split())
     cut = text.split(" ")
     return " ".join(cut[:words]) + (" …" if len(cut) > words else "")
+
+
+_SOURCE_TEXT = etree.XPath(".//text()[not(ancestor::tei:corr)]", namespaces=NS, smart_strings=False)
 
 
 def passage_url(links: Links, passage: Passage) -> str:
