@@ -73,7 +73,8 @@ def start_validation(sources: list[tuple[Source, Path]], sch_path: Path, workers
             except (ValueError, TypeError):
                 pass  # a damaged entry: validate again
     todo = [i for i in range(len(sources)) if i not in known]
-    if todo:  # compiled here, once, for every worker
+
+    def compile_schemas() -> None:
         for rng_path in {sources[i][1] for i in todo}:
             grammar(rng_path)
         rules(sch_path)
@@ -94,13 +95,16 @@ def start_validation(sources: list[tuple[Source, Path]], sch_path: Path, workers
             raise BuildFailed(problems)
 
     if workers > 1 and len(todo) > 1:
+        compile_schemas()  # here, once, for every worker
         forked = Forked(problems_of, todo, workers)
         return lambda: done(forked.results())
-    if workers >= 1 and todo:
+    if workers >= 1 and todo:  # compiled on the thread too: the build goes on meanwhile
         pool = ThreadPoolExecutor(max_workers=1)
-        future = pool.submit(lambda: [problems_of(i) for i in todo])
+        future = pool.submit(lambda: (compile_schemas(), [problems_of(i) for i in todo])[1])
         pool.shutdown(wait=False)
         return lambda: done(future.result())
+    if todo:
+        compile_schemas()
     return lambda: done([problems_of(i) for i in todo])
 
 
