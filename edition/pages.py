@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from html import unescape as html_unescape
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -24,6 +24,7 @@ from .cite import date_span, long_date
 from .load import NS
 from .markdown import markdown_file
 from .model import XML_ID, Document, Edition, dated
+from .ranges import SIZES, range_of, ranges
 from .resolve import (CHRONOLOGY_PAGE, COMPARE_PAGE, COMPOSITE_PAGE, CONTENTS_PAGE, NAMES_PAGE, NOTES_PAGE,
                       TEXT_PAGES, Links)
 from .rules import Renderer, document_html
@@ -60,36 +61,56 @@ def _parties(document: Document, kind: str) -> str:
 
 
 def contents(links: Links, path: str) -> dict:
-    """The documents of the edition in FRUS order: number, date, from and to, FRUS summary, views."""
+    """The documents of the edition (of the page's range) in FRUS order: number, date, from and to,
+    FRUS summary, views."""
     rows = []
-    for document in links.edition.documents:
+    for document in range_of(links.edition, path).documents:
         when, iso = dated(document)
         rows.append({"document": document, "when": when, "iso": iso,
                      "sender": _parties(document, "sent"), "receiver": _parties(document, "received"),
                      "summary": summary_of(links, document, path)})
-    return {"rows": rows}
+    return {"rows": rows, **_ranges_of(links, path)}
 
 
 def names(links: Links, path: str) -> dict:
+    """The entries with the passages where each is named: on names.html every entry, identified,
+    with the passages of the central range; on a range's page, the entries named in its documents."""
+    shown = range_of(links.edition, path)
+    documents = {d.key for d in shown.documents}
     r = Renderer(links, path)
     groups = []
     for kind, heading in KIND_HEADINGS.items():
-        entries = [
-            {"entry": e, "identification": r.inline(e.identification).strip(),
-             "occurrences": _by_document(links, [block.get(XML_ID) for block in links.occurrences.get(e.id, [])])}
-            for e in links.edition.entries.values() if e.kind == kind
-        ]
+        entries = []
+        for e in links.edition.entries.values():
+            if e.kind != kind:
+                continue
+            named = [block.get(XML_ID) for block in links.occurrences.get(e.id, [])]
+            occurrences = _by_document(links, named, documents)
+            if shown.page != NAMES_PAGE and not occurrences:
+                continue
+            entries.append({"entry": e, "identification": r.inline(e.identification).strip(),
+                            "occurrences": occurrences, "named": bool(named)})
         if entries:
             groups.append({"heading": heading, "entries": entries})
-    return {"groups": groups}
+    return {"groups": groups, **_ranges_of(links, path)}
 
 
-def _by_document(links: Links, anchors: list[str]) -> list[dict]:
-    """Anchors grouped by their document, in FRUS order, each with its link."""
+def _ranges_of(links: Links, path: str) -> dict:
+    """What a list's page says of its range: None of it while the list has one page only."""
+    pages = ranges(links.edition, range_of(links.edition, path).listing)
+    if len(pages) == 1:
+        return {"range": None, "ranges": []}
+    return {"range": range_of(links.edition, path), "ranges": pages}
+
+
+def _by_document(links: Links, anchors: list[str], documents: set[str] | None = None) -> list[dict]:
+    """Anchors grouped by their document, in FRUS order, each with its link (of ``documents``
+    only, by key, when they are given)."""
     mine: dict[str, list[tuple[str, str]]] = {}
     for a in anchors:
-        if a in links.document_of:
-            mine.setdefault(links.document_of[a].key, []).append((a, f"{links.home[a]}#{a}"))
+        document = links.document_of.get(a)
+        if document is not None and (documents is None or document.key in documents):
+            mine.setdefault(document.key, []).append((a, f"{links.home[a]}#{a}"))
     return [{"document": d, "anchors": mine[d.key]} for d in links.edition.documents if d.key in mine]
 
 
@@ -181,7 +202,7 @@ def notes(links: Links, path: str) -> dict:
     """
     r = Renderer(links, path)
     documents = []
-    for document in links.edition.documents:
+    for document in range_of(links.edition, path).documents:
         whole = document is links.edition.central
         groups = {"FRUS notes": [], "Editorial notes": []}
         for note in document.notes:
@@ -197,7 +218,7 @@ def notes(links: Links, path: str) -> dict:
             })
         documents.append({"document": document, "whole": whole,
                           "groups": [(heading, items) for heading, items in groups.items() if items]})
-    return {"documents": documents}
+    return {"documents": documents, **_ranges_of(links, path)}
 
 
 def _incipit(r: Renderer, note: etree._Element, words: int = 12) -> Markup:
@@ -266,6 +287,7 @@ class Page:
     title: str
     nav: str | None  # its label in the navigation; None keeps it out
     context: Callable[[Links, str], dict]
+    within: str | None = None  # the page of the navigation it belongs to (a list's further range)
 
 
 #: The edition's pages: those with a label in ``nav`` make the edition's navigation; Document 171's
@@ -307,8 +329,18 @@ def document_pages(edition: Edition) -> tuple[Page, ...]:
     return tuple(rows)
 
 
+def range_pages(edition: Edition) -> tuple[Page, ...]:
+    """The pages of the lists' further ranges (none while every document is in the central range)."""
+    listed = {page.path: page for page in PAGES}
+    return tuple(Page(r.page, listed[listing].template, r.title, None, listed[listing].context, within=listing)
+                 for listing in SIZES for r in ranges(edition, listing) if r.page != listing)
+
+
 def all_pages(edition: Edition) -> tuple[Page, ...]:
-    return PAGES + document_pages(edition)
+    """Every page; a list split into ranges is titled by the range its own page shows."""
+    own = tuple(replace(page, title=range_of(edition, page.path).title)
+                if page.path in SIZES and len(ranges(edition, page.path)) > 1 else page for page in PAGES)
+    return own + document_pages(edition) + range_pages(edition)
 
 
 def document_navigation(links: Links, path: str) -> dict | None:

@@ -1,0 +1,159 @@
+"""Lists of documents in pages of bounded size: each list of a large edition in ranges of FRUS numbers."""
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from lxml import html
+
+from build import LOCK, build, load_edition
+from conftest import ROOT, SOURCE
+from edition.model import build_model
+from edition.pages import all_pages
+from edition.ranges import SIZES, ranges
+from edition.resolve import CONTENTS_PAGE, NAMES_PAGE, NOTES_PAGE, resolve
+from test_accessibility import axe, described
+from test_html_valid import nu_errors
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from corpus import synthetic_edition  # noqa: E402
+
+LISTS = (CONTENTS_PAGE, NOTES_PAGE, NAMES_PAGE)
+PAGE_BYTES = 100_000
+
+
+def _built(folder: Path, documents: int) -> tuple[dict[str, bytes], object]:
+    central = synthetic_edition(folder, documents)
+    files = build(central, None, base_url="", cache=None)
+    tei, others, apparatus = load_edition(central)
+    return files, resolve(build_model(tei, others, apparatus), "")
+
+
+@pytest.fixture(scope="module")
+def large(tmp_path_factory):
+    """An edition of 70 documents: the six, and copies numbered 1000–1063."""
+    return _built(tmp_path_factory.mktemp("ranges-70"), 70)
+
+
+@pytest.fixture(scope="module")
+def smaller(tmp_path_factory):
+    """The same edition with fewer copies (1000–1033): the one above is it, with documents added."""
+    return _built(tmp_path_factory.mktemp("ranges-40"), 40)
+
+
+def _ids(data: bytes, xpath: str) -> list[str]:
+    return html.fromstring(data).xpath(xpath)
+
+
+def _range_page(listing: str, number: int, central_start: int) -> str:
+    start = number // SIZES[listing] * SIZES[listing]
+    return listing if start == central_start else f"{listing.removesuffix('.html')}-{start}.html"
+
+
+def test_the_dossier_has_each_list_on_its_one_page(site):
+    tei, others, apparatus = load_edition(SOURCE)
+    edition = build_model(tei, others, apparatus)
+    assert [p.path for p in all_pages(edition) if p.within] == []
+    for listing in LISTS:
+        assert [r.page for r in ranges(edition, listing)] == [listing]
+        assert 'class="ranges"' not in (site / listing).read_text(encoding="utf-8")
+
+
+def test_each_document_is_listed_once_on_the_contents_page_of_its_range(large):
+    files, links = large
+    central = 171 // SIZES[CONTENTS_PAGE] * SIZES[CONTENTS_PAGE]
+    pages = [p for p in files if re.fullmatch(r"documents(-\d+)?\.html", p)]
+    assert sorted(pages) == ["documents-1000.html", "documents-1050.html", "documents.html"]  # 150–199: the dossier
+    listed = {p: _ids(files[p], "//ol[@class='document-list']/li/@id") for p in pages}
+    for document in links.edition.documents:
+        holding = [p for p, ids in listed.items() if document.key in ids]
+        assert holding == [_range_page(CONTENTS_PAGE, int(document.number), central)], document.key
+
+
+def test_each_documents_notes_are_on_the_notes_page_of_its_range(large):
+    files, links = large
+    central = 171 // SIZES[NOTES_PAGE] * SIZES[NOTES_PAGE]
+    pages = [p for p in files if re.fullmatch(r"notes(-\d+)?\.html", p)]
+    on_page = {p: set(_ids(files[p], "//div[contains(@class, 'note')]/@id")) for p in pages}
+    for document in links.edition.documents:
+        page = _range_page(NOTES_PAGE, int(document.number), central)
+        for note in document.notes:
+            assert [p for p, ids in on_page.items() if note.id in ids] == [page], note.id
+
+
+def test_the_passages_naming_an_entry_are_split_by_range_and_add_up_to_all(large):
+    files, links = large
+    pages = sorted(p for p in files if re.fullmatch(r"names(-\d+)?\.html", p))
+    assert pages == ["names-1000.html", "names-1050.html", "names.html"]
+    for entry_id, blocks in links.occurrences.items():
+        named = sorted(b.get("{http://www.w3.org/XML/1998/namespace}id") for b in blocks)
+        found = []
+        for page in pages:
+            hrefs = _ids(files[page], f"//div[@id='{entry_id}']//p[@class='occurrences']/a/@href")
+            found += [h.split("#")[1] for h in hrefs]
+        assert sorted(found) == named, entry_id
+    # names.html identifies every entry; a range's page links there for the identification
+    assert len(_ids(files[NAMES_PAGE], "//div[@class='entry']")) == len(links.edition.entries)
+    for href in _ids(files["names-1000.html"], "//div[@class='entry']/p[1]/a/@href"):
+        assert href.startswith("names.html#") and href.split("#")[1] in links.edition.entries
+
+
+def test_a_listed_document_stays_on_its_page_when_documents_are_added(smaller, large):
+    before, _ = smaller
+    after, _ = large
+    for page, data in before.items():
+        if re.fullmatch(r"(documents|notes|names)(-\d+)?\.html", page):
+            kept = set(_ids(data, "//main//*[@id]/@id"))
+            assert kept <= set(_ids(after[page], "//main//*[@id]/@id")), page
+
+
+def test_the_anchors_published_on_the_lists_stay_on_their_pages(large):
+    files, _ = large
+    lock = json.loads(LOCK.read_text(encoding="utf-8"))["pages"]
+    for listing in LISTS:
+        assert set(lock[listing]) <= set(_ids(files[listing], "//*[@id]/@id")), listing
+
+
+def test_each_list_names_every_page_of_its_ranges_and_marks_this_one(large):
+    files, links = large
+    for listing in LISTS:
+        wanted = [r.page for r in ranges(links.edition, listing)]
+        assert len(wanted) > 1
+        for page in wanted:
+            tree = html.fromstring(files[page])
+            assert tree.xpath("//nav[@class='ranges']//a/@href") == wanted
+            assert tree.xpath("//nav[@class='ranges']//a[@aria-current='page']/@href") == [page]
+            # the edition's navigation marks the list this page belongs to
+            assert tree.xpath("//nav[@class='site-nav']//a[@aria-current]/@href") == [listing]
+
+
+def test_every_page_of_a_large_edition_is_under_100_kb_with_what_it_loads(large):
+    files, _ = large
+    heavy = {}
+    for path, data in files.items():
+        if path.endswith(".html"):
+            loads = html.fromstring(data).xpath("//link[@rel='stylesheet' or @rel='icon']/@href | //script/@src")
+            weight = len(data) + sum(len(files[href]) for href in set(loads))
+            if weight > PAGE_BYTES:
+                heavy[path] = weight
+    assert heavy == {}
+
+
+def test_the_pages_of_the_ranges_are_valid_html_and_accessible(large, tmp_path, java_vnu, serve, open_tab,
+                                                               axe_source):
+    files, _ = large
+    for path, data in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_bytes(data)
+    pages = ["documents.html", "documents-1000.html", "notes.html", "notes-1010.html", "names.html",
+             "names-1050.html"]
+    assert {page: errors for page, errors in nu_errors(java_vnu, tmp_path, [tmp_path / p for p in pages]).items()
+            if errors} == {}
+    served = serve(tmp_path)
+    tab = open_tab(bypass_csp=True).page
+    for page in pages:
+        tab.goto(served + page)
+        assert described(axe(tab, axe_source)["violations"]) == [], page
