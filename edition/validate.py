@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import astuple
 from functools import lru_cache
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Callable
 from lxml import etree, isoschematron
 
 from .cache import Cache, code, key
-from .diagnostics import BuildFailed, Diagnostic
+from .diagnostics import BuildFailed, Diagnostic, display_path
 from .load import Source
 from .parallel import Forked
 
@@ -36,13 +37,61 @@ RNG_HINT = "see source/schema/edition.rng for what this element may contain and 
 
 @lru_cache(maxsize=4)
 def grammar(path: Path) -> etree.RelaxNG:
-    return etree.RelaxNG(etree.ElementTree(etree.fromstring(schema_text(path), base_url=str(path))))
+    with _schema_problems(path):
+        return etree.RelaxNG(etree.ElementTree(_schema_tree(path)))
 
 
 @lru_cache(maxsize=4)
 def rules(path: Path) -> isoschematron.Schematron:
-    return isoschematron.Schematron(etree.ElementTree(etree.fromstring(schema_text(path), base_url=str(path))),
-                                    store_report=True)
+    with _schema_problems(path):
+        return isoschematron.Schematron(etree.ElementTree(_schema_tree(path)), store_report=True)
+
+
+def _quoted_at(path: Path, message: str) -> tuple[int, int]:
+    """Where the expression that failed to compile stands in the schema (Schematron is compiled to XSLT,
+    whose errors point into the stylesheet made from it, not into the schema); (0, 0) if nowhere."""
+    quoted = re.search(r"failed to compile '([^']+)'", message)
+    text = schema_text(path).decode("utf-8", "replace")
+    at = text.find(quoted[1]) if quoted else -1
+    if at < 0:
+        return 0, 0
+    return text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+
+
+SCHEMA_HINT = "the edition's schema is broken: correct it, or restore it with git checkout {path}"
+
+
+def _schema_tree(path: Path) -> etree._Element:
+    # The schemas are the edition's own files, but read as carefully as its TEI: no DTD, no entities.
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    return etree.fromstring(schema_text(path), parser, base_url=str(path))
+
+
+@contextmanager
+def _schema_problems(path: Path):
+    """A schema that is not well-formed or does not compile: one located error, not a traceback."""
+    shown = display_path(path)
+    try:
+        yield
+    except etree.XMLSyntaxError as e:
+        first = next((x for x in e.error_log if x.line), None)
+        line, col = (first.line, max(first.column, 1)) if first is not None else (e.lineno or 0, 1)
+        message = (first.message if first is not None else e.msg).strip().rstrip(".")
+        raise BuildFailed([Diagnostic(shown, line, col, f"the schema is not well-formed XML: {message}",
+                                      SCHEMA_HINT.format(path=shown))]) from None
+    except (etree.RelaxNGParseError, etree.XSLTParseError, etree.SchematronParseError) as e:
+        # the first error with a place in this schema or one it includes; else (the Schematron's rules,
+        # compiled into a stylesheet first) the first that quotes an expression of the schema
+        entries = list(e.error_log)
+        entry = next((x for x in entries if x.line and x.filename and not x.filename.startswith("<")), None)
+        if entry is not None:
+            shown, line, col = display_path(Path(entry.filename)), entry.line, max(entry.column, 1)
+        else:
+            placed = [(x, _quoted_at(path, x.message)) for x in entries]
+            entry, (line, col) = next(((x, at) for x, at in placed if at != (0, 0)), (None, (0, 0)))
+        message = " ".join(str(entry.message if entry is not None else e).split())
+        raise BuildFailed([Diagnostic(shown, line, col, f"the schema does not compile: {message}",
+                                      SCHEMA_HINT.format(path=shown))]) from None
 
 
 def forget_schemas() -> None:
