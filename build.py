@@ -81,9 +81,9 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
         links = resolve(edition, read_base_url(SETTINGS) if base_url is None else base_url)
         if workers > 1:  # the pages first: Pagefind's thread is not yet there when they fork
             files, found = render_site(links, templates, workers, store)
-            index = start_index(links)
+            index = start_index(links, store)
         else:  # Pagefind indexes the passages in its own process while the pages render
-            index = start_index(links)
+            index = start_index(links, store)
             files, found = render_site(links, templates, workers, store)
         files.update(index.files())  # the search index, under pagefind/
     except BaseException:

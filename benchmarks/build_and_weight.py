@@ -7,7 +7,7 @@ Measures the build of the whole edition (the six documents and the shared appara
 the cold build in a fresh process, whole (``python build.py``, interpreter and imports
 included) and in-process (the first ``build()`` of a process, which also compiles the
 schemas and templates; the median over ``--runs`` fresh processes, with nothing
-cached (neither the build's cache nor the search index's) and with what an earlier build left), and the warm median of the following builds. Targets: cold
+cached (the build's cache, which holds the search index too, emptied) and with what an earlier build left), and the warm median of the following builds. Targets: cold
 in-process at most 0.3 s; every build under 1 s, so that the live preview shows an edit
 within a second; every page's HTML with the CSS, scripts and icon it loads under 100 KB. Prints each measurement
 beside its target and exits 1 if one is missed.
@@ -47,14 +47,9 @@ def cold_builds(cached: bool = False) -> tuple[float, float]:
     import subprocess
 
     from build import CACHE
-    from edition.search import _cache_folder
 
-    def forget() -> None:  # the build's cache and the search index's
+    def forget() -> None:  # the build's cache, the search index's among its entries
         shutil.rmtree(CACHE, ignore_errors=True)
-        folder = _cache_folder()
-        if folder is not None:
-            for entry in folder.iterdir():
-                entry.unlink(missing_ok=True)
 
     if not cached:
         forget()

@@ -81,6 +81,17 @@ def split(edition: Edition, listing: str) -> bool:
     return len(ranges(edition, listing)) > 1
 
 
+def in_central_range(edition: Edition, document: Document, size: int) -> bool:
+    """Whether the document is in the central document's range of ``size`` numbers (a number that is
+    not a whole number counts as in it); else its range's first number is ``range_start``."""
+    start = _start(document, size)
+    return start is None or start == (_start(edition.central, size) or 0)
+
+
+def range_start(document: Document, size: int) -> int:
+    return _start(document, size) or 0
+
+
 def _start(document: Document, size: int) -> int | None:
     """The first number of the document's range; None for a number that is not a whole number
     (listed with the central document)."""

@@ -16,8 +16,10 @@ own: ``start_index`` hands it the records before the pages are rendered, and
 switch. Each index is asked of a new ``pagefind --service`` (it starts in a few milliseconds),
 every request written at once and the answers read in large pieces (``_ask``): the rendering,
 which holds Python's interpreter lock, is hardly interrupted. Pagefind needs about a fifth of
-a second of processor time for this edition, so an index once built is kept (``_Cache``) and
-taken again while the records, Pagefind and this module are unchanged.
+a second of processor time for this edition, so an index once built is kept in the build's cache
+and taken again while its records, Pagefind and this module are unchanged. A large edition's
+index is in shards (``shards``), one a range of FRUS numbers, made side by side; a change makes
+again only the shard of the document changed, and the search page merges them.
 
 Pagefind writes the values of each filter, and the filters in its metadata file, in the order
 of a hash map seeded at random, so that two builds of the same records would differ;
@@ -31,8 +33,8 @@ import gzip
 import hashlib
 import json
 import os
+import pickle
 import selectors
-import stat
 import subprocess
 import tempfile
 import threading
@@ -42,10 +44,12 @@ from pathlib import Path
 
 from lxml import etree
 
+from .cache import Cache, code, key
 from .cite import date_span, long_date
 from .diagnostics import BuildFailed, Diagnostic, display_path
 from .load import TEI_NS
 from .model import XML_ID, Document, dated
+from .ranges import in_central_range, range_start
 from .resolve import CHRONOLOGY_PAGE, NAMES_PAGE, Links
 
 try:  # installed with the edition (pyproject.toml); a build without it says so, at the search index
@@ -58,6 +62,8 @@ INDEX_DIR = "pagefind"
 LANGUAGE = "en"
 PAGEFIND_VERSION = "1.5.2"  # the version pinned in pyproject.toml: the format _canonical knows
 SECONDS = 60  # the longest a build waits for Pagefind
+#: Documents one index holds, by FRUS number: a change re-indexes the range of the document changed.
+SHARD_SIZE = 50
 
 #: The kinds of passage a search can be narrowed to: (filter value, label of the choice).
 KINDS = (("text", "Text of the documents"), ("FRUS note", "FRUS notes"), ("editorial note", "Editorial notes"),
@@ -91,14 +97,33 @@ class Record:
 def records(links: Links) -> list[Record]:
     """Every passage of the edition, in the order of its pages: the documents in FRUS order, then
     the names, then the events."""
+    return [record for _, found in shards(links) for record in found]
+
+
+def shards(links: Links) -> list[tuple[str, list[Record]]]:
+    """The records by the index that holds them, in FRUS order: ``pagefind/`` the central document's
+    range, the names and the events; each further range of ``SHARD_SIZE`` numbers an index of its own
+    (``pagefind-1000/``), which the search page merges."""
+    edition = links.edition
+    by_folder: dict[str, list[Record]] = {INDEX_DIR: []}
+    for document in edition.documents:
+        folder = (INDEX_DIR if in_central_range(edition, document, SHARD_SIZE)
+                  else f"{INDEX_DIR}-{range_start(document, SHARD_SIZE)}")
+        by_folder.setdefault(folder, []).extend(_document_records(links, document))
+    by_folder[INDEX_DIR].extend(_apparatus_records(links))
+    return [(INDEX_DIR, by_folder.pop(INDEX_DIR))] + sorted(by_folder.items(), key=lambda f: int(f[0].split("-")[1]))
+
+
+def _document_records(links: Links, document: Document) -> list[Record]:
+    _, iso = dated(document)
+    date = long_date(iso[:10]) if iso else ""
+    return [_block(links, document, date, element) for element in document.citable
+            if etree.QName(element).localname != "pb"]
+
+
+def _apparatus_records(links: Links) -> list[Record]:
     edition = links.edition
     found = []
-    for document in edition.documents:
-        _, iso = dated(document)
-        date = long_date(iso[:10]) if iso else ""
-        for element in document.citable:
-            if etree.QName(element).localname != "pb":
-                found.append(_block(links, document, date, element))
     for entry in edition.entries.values():
         persons = _persons(links, entry.identification) if entry.identification is not None else []
         if entry.kind == "person":
@@ -207,116 +232,98 @@ def search_page(links: Links, path: str) -> dict:
         "meta_fields": " ".join(META_FIELDS),
         "name_data": "",  # names link to nothing here: neither the names' data nor their pop-up script
         "index": f"{INDEX_DIR}/pagefind.js",
+        # a large edition's further indexes, merged into the first by the search page's script
+        "merge": " ".join(sorted({f"{INDEX_DIR}-{range_start(d, SHARD_SIZE)}/" for d in edition.documents
+                                  if not in_central_range(edition, d, SHARD_SIZE)},
+                                 key=lambda folder: int(folder[len(INDEX_DIR) + 1:-1]))),
     }
 
 
 # --- the index ----------------------------------------------------------------------------
 
 class Indexing:
-    """The index being built: ``files`` waits for it and returns its files, by path in the site."""
+    """The indexes being built: ``files`` waits for them and returns their files, by path in the site."""
 
-    def __init__(self, future: concurrent.futures.Future, binary: Path):
-        self._future = future
+    def __init__(self, futures: list[concurrent.futures.Future], binary: Path):
+        self._futures = futures
         self._binary = binary
 
     def files(self) -> dict[str, bytes]:
-        try:
-            return self._future.result()
-        except _Failed as failed:
-            raise _failure(self._binary, str(failed)) from None
+        files: dict[str, bytes] = {}
+        for future in self._futures:
+            try:
+                files.update(future.result())
+            except _Failed as failed:
+                raise _failure(self._binary, str(failed)) from None
+        return dict(sorted(files.items()))
 
 
-def start_index(links: Links, cache: bool = True) -> Indexing:
-    """Start indexing the edition's records in Pagefind's process; ``files()`` collects the result.
+def start_index(links: Links, store: Cache = Cache(None)) -> Indexing:
+    """Start indexing the edition's records in Pagefind's processes; ``files()`` collects the result.
 
-    The index is a function of the records, of Pagefind and of this module alone: an index built
-    from the same records by the same Pagefind program is taken from the cache (``_Cache``) instead.
+    Each index (``shards``) is a function of its records, of Pagefind and of this module alone: an
+    index built before from the same records by the same Pagefind program is taken from the build's
+    cache (``store``) instead; the others are made side by side, as many at once as there are cores.
     """
-    found = records(links)
     binary = _binary()
-    store = _Cache.of(found, binary) if cache else None
-    cached = store.read() if store is not None else None
-    future: concurrent.futures.Future = concurrent.futures.Future()
-    if cached is not None:
-        future.set_result(cached)
-        return Indexing(future, binary)
+    futures: list[concurrent.futures.Future] = []
+    todo: list[tuple[concurrent.futures.Future, str, list[Record], str | None]] = []
+    for folder, found in shards(links):
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        name = _cache_key(folder, found, binary) if store.folder is not None else None
+        cached = _cached(store, name)
+        if cached is not None:
+            future.set_result(cached)
+        else:
+            todo.append((future, folder, found, name))
+        futures.append(future)
 
-    def index() -> None:
-        try:
-            future.set_result(_index(found, binary, store))
-        except BaseException as e:  # handed to the build, which waits for it
-            future.set_exception(e)
-    threading.Thread(target=index, name="pagefind", daemon=True).start()
-    return Indexing(future, binary)
+    def work() -> None:
+        while True:
+            with lock:
+                if not todo:
+                    return
+                future, folder, found, name = todo.pop(0)
+            try:
+                files = _index(folder, found, binary)
+                if name is not None:
+                    store.put(name, pickle.dumps(files, protocol=pickle.HIGHEST_PROTOCOL))
+                future.set_result(files)
+            except BaseException as e:  # handed to the build, which waits for it
+                future.set_exception(e)
 
-
-def index_files(links: Links, cache: bool = True) -> dict[str, bytes]:
-    """The index files of the edition, built now (or taken from the cache)."""
-    return start_index(links, cache).files()
-
-
-class _Cache:
-    """Indexes already built, in a folder of the system's temporary folder private to the user (as
-    Jinja keeps its compiled templates), one file an index, named by the SHA-256 of what made it:
-    the records, Pagefind's program (path, size, time) and this module's code. A file that cannot be
-    read or does not hold its own name is no index; a folder that is not the user's alone is not used.
-    """
-
-    KEEP = 8  # the most recent indexes kept: a preview's edits make a new one each
-
-    def __init__(self, folder: Path, key: str):
-        self.folder = folder
-        self.path = folder / f"{key}.json"
-        self.key = key
-
-    @classmethod
-    def of(cls, found: list[Record], binary: Path) -> "_Cache | None":
-        try:
-            program = binary.stat()
-            folder = _cache_folder()
-        except OSError:
-            return None
-        digest = hashlib.sha256()
-        for part in (PAGEFIND_VERSION, str(binary.resolve()), f"{program.st_size} {program.st_mtime_ns}",
-                     hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
-                     json.dumps([[r.url, r.content, r.meta, r.filters] for r in found], ensure_ascii=False,
-                                sort_keys=True)):
-            digest.update(part.encode("utf-8") + b"\0")
-        return cls(folder, digest.hexdigest()) if folder is not None else None
-
-    def read(self) -> dict[str, bytes] | None:
-        try:
-            data = json.loads(self.path.read_bytes())
-            if data.get("key") != self.key:
-                return None
-            return {path: base64.b64decode(content, validate=True) for path, content in data["files"].items()}
-        except (OSError, ValueError, TypeError, AttributeError, KeyError):
-            return None
-
-    def write(self, files: dict[str, bytes]) -> None:
-        data = json.dumps({"key": self.key, "files": {path: base64.b64encode(content).decode("ascii")
-                                                      for path, content in sorted(files.items())}})
-        try:
-            part = self.path.with_suffix(f".{os.getpid()}.part")
-            part.write_text(data, encoding="ascii")
-            os.replace(part, self.path)
-            for old in sorted(self.folder.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)[self.KEEP:]:
-                old.unlink(missing_ok=True)
-        except OSError:
-            pass
+    lock = threading.Lock()
+    for _ in range(min(len(todo), os.cpu_count() or 1)):
+        threading.Thread(target=work, name="pagefind", daemon=True).start()
+    return Indexing(futures, binary)
 
 
-def _cache_folder() -> Path | None:
-    """The user's own folder for indexes already built, made if missing; None if it is not safe."""
-    folder = Path(tempfile.gettempdir()) / f"_frus-edition-search-{os.getuid()}"
+def index_files(links: Links, store: Cache = Cache(None)) -> dict[str, bytes]:
+    """The index files of the edition, built now (or taken from ``store``)."""
+    return start_index(links, store).files()
+
+
+def _cache_key(folder: str, found: list[Record], binary: Path) -> str | None:
+    """What an index depends on: its folder and records, Pagefind's program (path, size, time) and
+    this module's code; None if the program cannot be looked at."""
     try:
-        folder.mkdir(mode=0o700)
-    except FileExistsError:
-        pass
-    found = folder.lstat()
-    if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid() or stat.S_IMODE(found.st_mode) & 0o077:
+        program = binary.stat()
+    except OSError:
         return None
-    return folder
+    return key("search", folder, PAGEFIND_VERSION, str(binary.resolve()), f"{program.st_size} {program.st_mtime_ns}",
+               code("search"), json.dumps([[r.url, r.content, r.meta, r.filters] for r in found],
+                                          ensure_ascii=False, sort_keys=True))
+
+
+def _cached(store: Cache, name: str | None) -> dict[str, bytes] | None:
+    data = store.get(name) if name is not None else None
+    if data is None:
+        return None
+    try:
+        files = pickle.loads(data)
+    except Exception:  # noqa: BLE001 - a damaged entry is made again
+        return None
+    return files if isinstance(files, dict) else None
 
 
 class _Failed(Exception):
@@ -340,8 +347,9 @@ def _binary() -> Path:
     return found
 
 
-def _index(found: list[Record], binary: Path, store: _Cache | None = None) -> dict[str, bytes]:
-    """The index of the records, from a Pagefind process of its own, asked everything at once."""
+def _index(folder: str, found: list[Record], binary: Path) -> dict[str, bytes]:
+    """The index of the records, under ``folder``, from a Pagefind process of its own, asked
+    everything at once."""
     requests = [{"type": "NewIndex", "config": {"force_language": LANGUAGE}}]
     requests += [{"type": "AddRecord", "index_id": 0, "url": record.url, "content": record.content,
                   "language": LANGUAGE, "meta": record.meta, "filters": record.filters} for record in found]
@@ -355,11 +363,10 @@ def _index(found: list[Record], binary: Path, store: _Cache | None = None) -> di
         raise _Failed("Pagefind answered in a way this edition does not know "
                       f"({', '.join(sorted({a['type'] for a in answers}))})")
     try:
-        files = _canonical({f["path"]: base64.b64decode(f["content"], validate=True) for f in answers[-1]["files"]})
+        files = _canonical({f["path"]: base64.b64decode(f["content"], validate=True) for f in answers[-1]["files"]},
+                           folder)
     except (KeyError, TypeError, ValueError) as e:
         raise _Failed(f"Pagefind answered in a way this edition does not know ({type(e).__name__}: {e})") from None
-    if store is not None:
-        store.write(files)
     return files
 
 
@@ -440,7 +447,7 @@ def _write(pipe, data: bytes) -> None:
 _SIGNATURE = b"pagefind_dcd"
 
 
-def _canonical(written: dict[str, bytes]) -> dict[str, bytes]:
+def _canonical(written: dict[str, bytes], folder: str = INDEX_DIR) -> dict[str, bytes]:
     """The files the site needs, under pagefind/, with each filter's values and the metadata's
     filters sorted and the rewritten files named by their content: the same records, the same bytes."""
     files = {path: data for path, data in written.items()
@@ -470,7 +477,7 @@ def _canonical(written: dict[str, bytes]) -> dict[str, bytes]:
     files[f"pagefind.{new_meta}.pf_meta"] = data
     entry["languages"][LANGUAGE]["hash"] = new_meta
     files["pagefind-entry.json"] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return {f"{INDEX_DIR}/{path}": data for path, data in sorted(files.items())}
+    return {f"{folder}/{path}": data for path, data in sorted(files.items())}
 
 
 def _read_cbor_file(data: bytes, path: str):

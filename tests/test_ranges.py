@@ -11,12 +11,15 @@ from lxml import html
 
 from build import LOCK, build, load_edition
 from conftest import ROOT, SOURCE
+from edition import search
+from edition.cache import Cache
 from edition.model import build_model
 from edition.pages import all_pages
 from edition.ranges import SIZES, ranges
 from edition.resolve import CONTENTS_PAGE, NAMES_PAGE, NOTES_PAGE, resolve
 from test_accessibility import axe, described
 from test_html_valid import nu_errors
+from test_search import searched
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from corpus import synthetic_edition  # noqa: E402
@@ -157,3 +160,71 @@ def test_the_pages_of_the_ranges_are_valid_html_and_accessible(large, tmp_path, 
     for page in pages:
         tab.goto(served + page)
         assert described(axe(tab, axe_source)["violations"]) == [], page
+
+
+# --- the search index, in shards by range -------------------------------------------------------
+
+def test_the_dossiers_search_index_is_one(site):
+    assert not list(site.glob("pagefind-*"))
+    assert "data-merge" not in (site / "search.html").read_text(encoding="utf-8")
+
+
+def test_a_large_editions_search_index_is_in_shards_merged_by_the_search_page(large):
+    files, links = large
+    folders = sorted({path.split("/")[0] for path in files if path.startswith("pagefind")})
+    assert folders == ["pagefind", "pagefind-1000", "pagefind-1050"]
+    assert all(f"{folder}/pagefind-entry.json" in files for folder in folders)
+    box = html.fromstring(files["search.html"]).get_element_by_id("search")
+    assert box.get("data-merge") == "pagefind-1000/ pagefind-1050/"
+    # each passage in the index of its document's range; the names and events in the first
+    for folder, found in search.shards(links):
+        numbers = {int(r.meta["document"]) for r in found if "document" in r.meta}
+        if folder == "pagefind":
+            assert numbers <= {170, 171, 172, 173, 174, 175} and any("names.html#" in r.url for r in found)
+        else:
+            start = int(folder.split("-")[1])
+            assert numbers and all(start <= n < start + search.SHARD_SIZE for n in numbers), folder
+
+
+def test_a_change_to_one_document_indexes_its_shard_again_and_no_other(large, tmp_path, monkeypatch):
+    _, links = large
+    store = Cache(tmp_path)
+    first = search.index_files(links, store)
+    asked = []
+    index = search._index
+
+    def counted(folder, found, binary):
+        asked.append(folder)
+        return index(folder, found, binary)
+    monkeypatch.setattr(search, "_index", counted)
+    shards = search.shards(links)
+    assert search.index_files(links, store) == first and asked == []
+    changed = [(folder, [search.Record(r.url, r.content + (" changed" if r.url == found[0].url else ""), r.meta,
+                                       r.filters) for r in found] if folder == "pagefind-1050" else found)
+               for folder, found in shards]
+    monkeypatch.setattr(search, "shards", lambda links: changed)
+    again = search.index_files(links, store)
+    assert asked == ["pagefind-1050"]
+    assert {p: d for p, d in again.items() if not p.startswith("pagefind-1050/")} == \
+        {p: d for p, d in first.items() if not p.startswith("pagefind-1050/")}
+
+
+@pytest.fixture(scope="module")
+def served_large(large, tmp_path_factory, serve):
+    files, _ = large
+    root = tmp_path_factory.mktemp("ranges-site")
+    for path, data in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_bytes(data)
+    return serve(root)
+
+
+def test_a_search_finds_passages_in_every_shard(served_large, open_tab):
+    _, found = searched(open_tab, served_large, "missile")
+    pages = {url.split("#")[0] for url in found}
+    assert {"d174.html", "d1004.html", "d1054.html"} <= pages, found
+
+
+def test_a_document_filter_narrows_to_a_document_of_another_shard(served_large, open_tab):
+    _, found = searched(open_tab, served_large, "missile", document="1054")
+    assert found and {url.split("#")[0] for url in found} == {"d1054.html"}, found

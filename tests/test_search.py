@@ -9,7 +9,6 @@ import re
 import stat
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -20,6 +19,7 @@ from lxml import etree, html
 from browsing import in_viewport, site_files, site_pages
 from conftest import ROOT, edition_model
 from edition import search
+from edition.cache import Cache
 from edition.model import XML_ID
 from edition.resolve import resolve
 from test_accessibility import axe, described
@@ -107,8 +107,8 @@ def _filter_values(data: bytes) -> list[str]:
 
 
 def test_the_index_is_the_same_bytes_however_pagefind_orders_a_filter(links):
-    files = search.index_files(links, cache=False)
-    assert files == search.index_files(links, cache=False)
+    files = search.index_files(links)
+    assert files == search.index_files(links)
     raw = {path.removeprefix(f"{search.INDEX_DIR}/"): data for path, data in files.items()}
     filters = {p: d for p, d in raw.items() if p.startswith("filter/")}
     assert filters and all(_filter_values(d) == sorted(_filter_values(d)) for d in filters.values())
@@ -120,32 +120,24 @@ def test_the_index_is_the_same_bytes_however_pagefind_orders_a_filter(links):
 
 
 def test_an_index_already_built_from_the_same_records_is_taken_from_the_cache(links, monkeypatch, tmp_path):
-    monkeypatch.setattr(search, "_cache_folder", lambda: tmp_path)
-    built = search.index_files(links)
-    assert [p.suffix for p in tmp_path.iterdir()] == [".json"]
+    store = Cache(tmp_path)
+    built = search.index_files(links, store)
+    (entry,) = tmp_path.glob("*/*")  # one index, one entry of the build's cache
 
     def no_pagefind(*args):
         raise search._Failed("Pagefind was asked")
     monkeypatch.setattr(search, "_index", no_pagefind)
-    assert search.index_files(links) == built  # from the cache: Pagefind is not asked
+    assert search.index_files(links, store) == built  # from the cache: Pagefind is not asked
     with pytest.raises(search.BuildFailed, match="Pagefind was asked"):
-        search.index_files(links, cache=False)
-    (entry,) = tmp_path.iterdir()
-    entry.write_text(entry.read_text(encoding="ascii")[:1000], encoding="ascii")  # a file cut short
+        search.index_files(links)  # a build that keeps nothing
+    entry.write_bytes(entry.read_bytes()[:1000])  # an entry cut short
     with pytest.raises(search.BuildFailed, match="Pagefind was asked"):
-        search.index_files(links)
-    changed = [search.Record(r.url, r.content + " changed", r.meta, r.filters) for r in search.records(links)]
-    monkeypatch.setattr(search, "records", lambda links: changed)
+        search.index_files(links, store)
+    (folder, found), = search.shards(links)
+    changed = [search.Record(r.url, r.content + " changed", r.meta, r.filters) for r in found]
+    monkeypatch.setattr(search, "shards", lambda links: [(folder, changed)])
     with pytest.raises(search.BuildFailed, match="Pagefind was asked"):
-        search.index_files(links)
-
-
-def test_a_cache_folder_that_others_may_write_in_is_not_used(monkeypatch, tmp_path):
-    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
-    folder = search._cache_folder()
-    assert folder == tmp_path / f"_frus-edition-search-{os.getuid()}" and folder.stat().st_mode & 0o777 == 0o700
-    folder.chmod(0o777)
-    assert search._cache_folder() is None
+        search.index_files(links, store)
 
 
 def _failing_pagefind(folder: Path) -> Path:
@@ -181,15 +173,15 @@ def test_a_pagefind_that_does_not_answer_is_stopped_and_named(links, monkeypatch
     monkeypatch.setattr(search, "SECONDS", 1)
     started = time.monotonic()
     with pytest.raises(search.BuildFailed, match="Pagefind did not answer within 1 s"):
-        search.index_files(links, cache=False)
+        search.index_files(links)
     assert time.monotonic() - started < 30  # stopped, not waited for
 
 
 def test_a_record_pagefind_refuses_is_named(links, monkeypatch):
     refused = [search.Record(r.url, r.content, r.meta, {"document": "not a list"}) for r in search.records(links)[:2]]
-    monkeypatch.setattr(search, "records", lambda links: refused)
+    monkeypatch.setattr(search, "shards", lambda links: [(search.INDEX_DIR, refused)])
     with pytest.raises(search.BuildFailed, match="Pagefind refused a record"):
-        search.index_files(links, cache=False)
+        search.index_files(links)
 
 
 def test_check_builds_the_index_too(tmp_path):

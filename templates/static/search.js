@@ -41,7 +41,14 @@
       var weights = {};  // metadata counts for nothing: a passage is found by its own words
       box.getAttribute("data-meta-fields").split(" ").forEach(function (name) { weights[name] = 0; });
       loading = import(new URL(box.getAttribute("data-index"), document.baseURI).href).then(function (index) {
+        // a large edition's index is in shards, one a range of documents: merged into the first
+        var shards = (box.getAttribute("data-merge") || "").split(" ").filter(Boolean);
         return index.options({noWorker: true, ranking: {metaWeights: weights}})
+          .then(function () {
+            return Promise.all(shards.map(function (shard) {
+              return index.mergeIndex(new URL(shard, document.baseURI).href);
+            }));
+          })
           .then(function () { return index.init(); })
           .then(function () { return index; });
       });
