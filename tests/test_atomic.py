@@ -29,7 +29,7 @@ SLOW_BUILD = textwrap.dedent("""
             return original(*args, **kwargs)
         return step
 
-    Path.write_bytes = announce("write", Path.write_bytes)
+    os.open = announce("open", os.open)
     os.symlink = announce("symlink", os.symlink)
     os.replace = announce("replace", os.replace)
     import build
@@ -64,8 +64,8 @@ def kill_after(site: Path, step: int) -> None:
 
 
 #: What writing the site does to the disk, step by step.
-DISK_STEPS = ((Path, "mkdir"), (Path, "write_bytes"), (Path, "chmod"), (Path, "rename"),
-              (os, "utime"), (os, "symlink"), (os, "replace"))
+DISK_STEPS = ((os, "mkdir"), (os, "open"), (os, "fchmod"), (os, "write"), (os, "close"), (Path, "chmod"),
+              (Path, "rename"), (os, "utime"), (os, "symlink"), (os, "replace"))
 
 
 @contextlib.contextmanager
