@@ -28,6 +28,7 @@ from edition.model import build_model
 from edition.quotations import check_quotations
 from edition.render import render_site
 from edition.resolve import Links, resolve
+from edition.dependencies import edition_key
 from edition.search import start_index
 from edition.summary import summary
 from edition.parallel import available
@@ -81,9 +82,9 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
         links = resolve(edition, read_base_url(SETTINGS) if base_url is None else base_url)
         if workers > 1:  # the pages first: Pagefind's thread is not yet there when they fork
             files, found = render_site(links, templates, workers, store)
-            index = start_index(links, store)
+            index = start_index(links, store, edition_key(links, templates))
         else:  # Pagefind indexes the passages in its own process while the pages render
-            index = start_index(links, store)
+            index = start_index(links, store, edition_key(links, templates))
             files, found = render_site(links, templates, workers, store)
         files.update(index.files())  # the search index, under pagefind/
     except BaseException:

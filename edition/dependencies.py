@@ -20,7 +20,7 @@ from lxml import etree
 from .cache import key
 from .load import NS
 from .model import Document
-from .pages import TEXTS
+from .markdown import TEXTS
 from .resolve import Links
 
 _CODE = Path(__file__).resolve().parent
@@ -28,7 +28,14 @@ _POINTERS = re.compile(r'\s(?:target|ref|source|active|passive|corresp|facs)="([
 
 
 def edition_key(links: Links, templates: Path) -> str:
-    """What every page depends on."""
+    """What every page depends on (worked out once a build: the search index asks too)."""
+    memo = ("edition key", templates)
+    if memo not in links.memo:
+        links.memo[memo] = _edition_key(links, templates)
+    return links.memo[memo]
+
+
+def _edition_key(links: Links, templates: Path) -> str:
     edition = links.edition
     header = etree.tostring(edition.central.source.root.find("tei:teiHeader", NS))
     documents = "\n".join(f"{d.key} {d.number} {d.volume.url} {d.volume.document_title} {sorted(d.pages.items())}"
@@ -43,7 +50,14 @@ def whole_key(links: Links, base: str) -> str:
 
 
 def document_key(links: Links, base: str, document: Document) -> str:
-    """A document's part: its own TEI, and what its pointers reach."""
+    """A document's part: its own TEI, and what its pointers reach (worked out once a build)."""
+    memo = ("document key", base, document.key)
+    if memo not in links.memo:
+        links.memo[memo] = _document_key(links, base, document)
+    return links.memo[memo]
+
+
+def _document_key(links: Links, base: str, document: Document) -> str:
     text = document.source.text
     reached = []
     cited = set()

@@ -17,6 +17,8 @@ from markupsafe import Markup
 from .diagnostics import BuildFailed, Diagnostic, display_path
 from .load import read_text
 
+#: The edition's texts in Markdown, kept in the project's source/ folder.
+TEXTS = Path(__file__).resolve().parent.parent / "source"
 RAW_HTML_HINT = "write it in Markdown; to show the characters themselves, put them in `backticks`"
 REMOTE_IMAGE_HINT = "put the image beside the text and give its relative path: pages load nothing from other hosts"
 

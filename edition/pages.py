@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from html import unescape as html_unescape
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Callable
 
 from lxml import etree
@@ -22,7 +21,7 @@ from markupsafe import Markup
 from . import cite
 from .cite import date_span, long_date
 from .load import NS
-from .markdown import markdown_file
+from .markdown import TEXTS, markdown_file
 from .model import XML_ID, Document, Edition, dated
 from .ranges import SIZES, range_of, ranges
 from .resolve import (CHRONOLOGY_PAGE, COMPARE_PAGE, COMPOSITE_PAGE, CONTENTS_PAGE, NAMES_PAGE, NOTES_PAGE,
@@ -114,8 +113,6 @@ def _by_document(links: Links, anchors: list[str], documents: set[str] | None = 
     return [{"document": d, "anchors": mine[d.key]} for d in links.edition.documents if d.key in mine]
 
 
-#: The edition's texts in Markdown, kept in the project's source/ folder.
-TEXTS = Path(__file__).resolve().parent.parent / "source"
 
 
 def about(links: Links, path: str) -> dict:

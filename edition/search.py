@@ -44,7 +44,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from .cache import Cache, code, key
+from .cache import Cache, key
+from .dependencies import document_key
 from .cite import date_span, long_date
 from .diagnostics import BuildFailed, Diagnostic, display_path
 from .load import TEI_NS
@@ -97,21 +98,36 @@ class Record:
 def records(links: Links) -> list[Record]:
     """Every passage of the edition, in the order of its pages: the documents in FRUS order, then
     the names, then the events."""
-    return [record for _, found in shards(links) for record in found]
+    return [record for shard in shards(links) for record in shard_records(links, shard)]
 
 
-def shards(links: Links) -> list[tuple[str, list[Record]]]:
-    """The records by the index that holds them, in FRUS order: ``pagefind/`` the central document's
-    range, the names and the events; each further range of ``SHARD_SIZE`` numbers an index of its own
-    (``pagefind-1000/``), which the search page merges."""
+@dataclass(frozen=True)
+class Shard:
+    """One index of the edition's: a range of documents, and the names and events in the first."""
+
+    folder: str                      # under the site's root: pagefind, pagefind-1000 …
+    documents: tuple[Document, ...]
+    apparatus: bool
+
+
+def shards(links: Links) -> list[Shard]:
+    """The indexes, in FRUS order: ``pagefind/`` the central document's range, the names and the
+    events; each further range of ``SHARD_SIZE`` numbers an index of its own (``pagefind-1000/``),
+    which the search page merges."""
     edition = links.edition
-    by_folder: dict[str, list[Record]] = {INDEX_DIR: []}
+    by_folder: dict[str, list[Document]] = {INDEX_DIR: []}
     for document in edition.documents:
         folder = (INDEX_DIR if in_central_range(edition, document, SHARD_SIZE)
                   else f"{INDEX_DIR}-{range_start(document, SHARD_SIZE)}")
-        by_folder.setdefault(folder, []).extend(_document_records(links, document))
-    by_folder[INDEX_DIR].extend(_apparatus_records(links))
-    return [(INDEX_DIR, by_folder.pop(INDEX_DIR))] + sorted(by_folder.items(), key=lambda f: int(f[0].split("-")[1]))
+        by_folder.setdefault(folder, []).append(document)
+    first = Shard(INDEX_DIR, tuple(by_folder.pop(INDEX_DIR)), True)
+    return [first] + [Shard(folder, tuple(documents), False)
+                      for folder, documents in sorted(by_folder.items(), key=lambda f: int(f[0].split("-")[1]))]
+
+
+def shard_records(links: Links, shard: Shard) -> list[Record]:
+    found = [record for document in shard.documents for record in _document_records(links, document)]
+    return found + (_apparatus_records(links) if shard.apparatus else [])
 
 
 def _document_records(links: Links, document: Document) -> list[Record]:
@@ -258,24 +274,26 @@ class Indexing:
         return dict(sorted(files.items()))
 
 
-def start_index(links: Links, store: Cache = Cache(None)) -> Indexing:
+def start_index(links: Links, store: Cache = Cache(None), base: str | None = None) -> Indexing:
     """Start indexing the edition's records in Pagefind's processes; ``files()`` collects the result.
 
-    Each index (``shards``) is a function of its records, of Pagefind and of this module alone: an
-    index built before from the same records by the same Pagefind program is taken from the build's
-    cache (``store``) instead; the others are made side by side, as many at once as there are cores.
+    The indexes (``shards``) are made side by side, as many at once as there are cores, each from
+    its records, worked out on its own thread. With ``base``, the key of what every page depends on
+    (``dependencies.edition_key``: the code, the templates, the apparatus …), an index is kept in
+    the build's cache (``store``) under the keys of its documents' parts and taken again while they
+    and Pagefind's program are the same, without working out its records.
     """
     binary = _binary()
     futures: list[concurrent.futures.Future] = []
-    todo: list[tuple[concurrent.futures.Future, str, list[Record], str | None]] = []
-    for folder, found in shards(links):
+    todo: list[tuple[concurrent.futures.Future, Shard, str | None]] = []
+    for shard in shards(links):
         future: concurrent.futures.Future = concurrent.futures.Future()
-        name = _cache_key(folder, found, binary) if store.folder is not None else None
+        name = _cache_key(links, shard, binary, base) if store.folder is not None and base is not None else None
         cached = _cached(store, name)
         if cached is not None:
             future.set_result(cached)
         else:
-            todo.append((future, folder, found, name))
+            todo.append((future, shard, name))
         futures.append(future)
 
     def work() -> None:
@@ -283,9 +301,9 @@ def start_index(links: Links, store: Cache = Cache(None)) -> Indexing:
             with lock:
                 if not todo:
                     return
-                future, folder, found, name = todo.pop(0)
+                future, shard, name = todo.pop(0)
             try:
-                files = _index(folder, found, binary)
+                files = _index(shard.folder, shard_records(links, shard), binary)
                 if name is not None:
                     store.put(name, pickle.dumps(files, protocol=pickle.HIGHEST_PROTOCOL))
                 future.set_result(files)
@@ -298,21 +316,22 @@ def start_index(links: Links, store: Cache = Cache(None)) -> Indexing:
     return Indexing(futures, binary)
 
 
-def index_files(links: Links, store: Cache = Cache(None)) -> dict[str, bytes]:
+def index_files(links: Links, store: Cache = Cache(None), base: str | None = None) -> dict[str, bytes]:
     """The index files of the edition, built now (or taken from ``store``)."""
-    return start_index(links, store).files()
+    return start_index(links, store, base).files()
 
 
-def _cache_key(folder: str, found: list[Record], binary: Path) -> str | None:
-    """What an index depends on: its folder and records, Pagefind's program (path, size, time) and
-    this module's code; None if the program cannot be looked at."""
+def _cache_key(links: Links, shard: Shard, binary: Path, base: str) -> str | None:
+    """What an index depends on: its folder, the parts of its documents (their TEI and what they
+    point to), what every page depends on (``base``: the code, this module's among it, and the
+    apparatus, which holds the names and events) and Pagefind's program (path, size, time); None if
+    the program cannot be looked at."""
     try:
         program = binary.stat()
     except OSError:
         return None
-    return key("search", folder, PAGEFIND_VERSION, str(binary.resolve()), f"{program.st_size} {program.st_mtime_ns}",
-               code("search"), json.dumps([[r.url, r.content, r.meta, r.filters] for r in found],
-                                          ensure_ascii=False, sort_keys=True))
+    return key("search", shard.folder, PAGEFIND_VERSION, str(binary.resolve()), f"{program.st_size} {program.st_mtime_ns}",
+               base, *(document_key(links, base, document) for document in shard.documents))
 
 
 def _cached(store: Cache, name: str | None) -> dict[str, bytes] | None:

@@ -66,13 +66,14 @@ def test_a_changed_document_is_made_again_and_shows_its_change_and_no_other_docu
     assert b"(a test change)" in site["d174.html"] and b"(a test change)" in site["d174-diplomatic.html"]
     assert b"(a test change)" in site["downloads/frus1969-76ve13-d174.txt"]
     # Made again: its validation, its part (pages and downloads), the parts of the documents that
-    # cite it (their links to it follow the words they quote), the pages of the whole edition.
-    # Taken from the cache: every other document's part, every other file's validation.
+    # cite it (their links to it follow the words they quote), the pages of the whole edition, the
+    # search index of its range (the dossier's one). Taken from the cache: every other document's
+    # part, every other file's validation.
     citing = [p for p in folder.glob("*-d1*.xml")
               if p.name != "frus1969-76ve13-d174.xml" and "frus1969-76ve13/d174" in p.read_text(encoding="utf-8")]
     whole = sum(1 for path in site if path.endswith(".html") and not path.startswith(("d17", "text", "diplomatic", "cite")))
     assert 0 < len(citing) < 5
-    assert made == 1 + 1 + len(citing) + whole
+    assert made == 1 + 1 + len(citing) + whole + 1
 
 
 def test_a_changed_name_entry_shows_on_every_page_that_carries_the_names(copy):

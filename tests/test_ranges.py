@@ -13,6 +13,7 @@ from build import LOCK, build, load_edition
 from conftest import ROOT, SOURCE
 from edition import search
 from edition.cache import Cache
+from edition.dependencies import edition_key
 from edition.model import build_model
 from edition.pages import all_pages
 from edition.ranges import SIZES, ranges
@@ -177,19 +178,25 @@ def test_a_large_editions_search_index_is_in_shards_merged_by_the_search_page(la
     box = html.fromstring(files["search.html"]).get_element_by_id("search")
     assert box.get("data-merge") == "pagefind-1000/ pagefind-1050/"
     # each passage in the index of its document's range; the names and events in the first
-    for folder, found in search.shards(links):
+    for shard in search.shards(links):
+        found = search.shard_records(links, shard)
         numbers = {int(r.meta["document"]) for r in found if "document" in r.meta}
-        if folder == "pagefind":
+        if shard.folder == "pagefind":
             assert numbers <= {170, 171, 172, 173, 174, 175} and any("names.html#" in r.url for r in found)
         else:
-            start = int(folder.split("-")[1])
-            assert numbers and all(start <= n < start + search.SHARD_SIZE for n in numbers), folder
+            start = int(shard.folder.split("-")[1])
+            assert numbers and all(start <= n < start + search.SHARD_SIZE for n in numbers), shard.folder
 
 
-def test_a_change_to_one_document_indexes_its_shard_again_and_no_other(large, tmp_path, monkeypatch):
-    _, links = large
-    store = Cache(tmp_path)
-    first = search.index_files(links, store)
+def test_a_change_to_one_document_indexes_its_shard_again_and_no_other(tmp_path, monkeypatch):
+    central = synthetic_edition(tmp_path / "edition", 70)
+
+    def indexed(store: Cache) -> dict[str, bytes]:
+        tei, others, apparatus = load_edition(central)
+        links = resolve(build_model(tei, others, apparatus), "")
+        return search.index_files(links, store, edition_key(links, ROOT / "templates"))
+    store = Cache(tmp_path / "cache")
+    first = indexed(store)
     asked = []
     index = search._index
 
@@ -197,15 +204,14 @@ def test_a_change_to_one_document_indexes_its_shard_again_and_no_other(large, tm
         asked.append(folder)
         return index(folder, found, binary)
     monkeypatch.setattr(search, "_index", counted)
-    shards = search.shards(links)
-    assert search.index_files(links, store) == first and asked == []
-    changed = [(folder, [search.Record(r.url, r.content + (" changed" if r.url == found[0].url else ""), r.meta,
-                                       r.filters) for r in found] if folder == "pagefind-1050" else found)
-               for folder, found in shards]
-    monkeypatch.setattr(search, "shards", lambda links: changed)
-    again = search.index_files(links, store)
+    assert indexed(store) == first and asked == []
+    copy = central.parent / "frus1969-76ve13-d1054.xml"
+    text = copy.read_text(encoding="utf-8")
+    assert "missile" in text
+    copy.write_text(text.replace("missile", "rocket", 1), encoding="utf-8")
+    again = indexed(store)
     assert asked == ["pagefind-1050"]
-    assert {p: d for p, d in again.items() if not p.startswith("pagefind-1050/")} == \
+    assert again != first and {p: d for p, d in again.items() if not p.startswith("pagefind-1050/")} == \
         {p: d for p, d in first.items() if not p.startswith("pagefind-1050/")}
 
 

@@ -20,6 +20,7 @@ from browsing import in_viewport, site_files, site_pages
 from conftest import ROOT, edition_model
 from edition import search
 from edition.cache import Cache
+from edition.dependencies import edition_key
 from edition.model import XML_ID
 from edition.resolve import resolve
 from test_accessibility import axe, described
@@ -120,24 +121,22 @@ def test_the_index_is_the_same_bytes_however_pagefind_orders_a_filter(links):
 
 
 def test_an_index_already_built_from_the_same_records_is_taken_from_the_cache(links, monkeypatch, tmp_path):
-    store = Cache(tmp_path)
-    built = search.index_files(links, store)
+    store, base = Cache(tmp_path), edition_key(links, ROOT / "templates")
+    built = search.index_files(links, store, base)
     (entry,) = tmp_path.glob("*/*")  # one index, one entry of the build's cache
 
     def no_pagefind(*args):
         raise search._Failed("Pagefind was asked")
     monkeypatch.setattr(search, "_index", no_pagefind)
-    assert search.index_files(links, store) == built  # from the cache: Pagefind is not asked
-    with pytest.raises(search.BuildFailed, match="Pagefind was asked"):
-        search.index_files(links)  # a build that keeps nothing
+    assert search.index_files(links, store, base) == built  # from the cache: Pagefind is not asked
+    for keeps_nothing in ((), (store,)):  # no cache, or no key of what the pages depend on
+        with pytest.raises(search.BuildFailed, match="Pagefind was asked"):
+            search.index_files(links, *keeps_nothing)
+    with pytest.raises(search.BuildFailed, match="Pagefind was asked"):  # the code, templates or apparatus changed
+        search.index_files(links, store, edition_key(links, ROOT / "templates") + "changed")
     entry.write_bytes(entry.read_bytes()[:1000])  # an entry cut short
     with pytest.raises(search.BuildFailed, match="Pagefind was asked"):
-        search.index_files(links, store)
-    (folder, found), = search.shards(links)
-    changed = [search.Record(r.url, r.content + " changed", r.meta, r.filters) for r in found]
-    monkeypatch.setattr(search, "shards", lambda links: [(folder, changed)])
-    with pytest.raises(search.BuildFailed, match="Pagefind was asked"):
-        search.index_files(links, store)
+        search.index_files(links, store, base)
 
 
 def _failing_pagefind(folder: Path) -> Path:
@@ -179,7 +178,7 @@ def test_a_pagefind_that_does_not_answer_is_stopped_and_named(links, monkeypatch
 
 def test_a_record_pagefind_refuses_is_named(links, monkeypatch):
     refused = [search.Record(r.url, r.content, r.meta, {"document": "not a list"}) for r in search.records(links)[:2]]
-    monkeypatch.setattr(search, "shards", lambda links: [(search.INDEX_DIR, refused)])
+    monkeypatch.setattr(search, "shard_records", lambda links, shard: refused)
     with pytest.raises(search.BuildFailed, match="Pagefind refused a record"):
         search.index_files(links)
 
