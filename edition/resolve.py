@@ -95,7 +95,12 @@ class Links:
 
 
 def _ids(elements) -> set[str]:
-    return {e.get(XML_ID) for root in elements for e in root.iter() if e.get(XML_ID)}
+    return {value for root in elements for value in _ID_VALUES(root)}
+
+
+# Found by libxml2: reading every attribute of every element in Python is the slow way at scale.
+_ID_VALUES = etree.XPath("descendant-or-self::*/@xml:id[. != '']", smart_strings=False)
+_POINTING = etree.XPath("//@ref/.. | //@target/.. | //@active/.. | //@passive/.. | //@source/..")
 
 
 def _locator(edition: Edition):
@@ -173,8 +178,8 @@ def resolve(edition: Edition, base_url: str = "") -> Links:
     in_texts = set(texts)
     seen: set[tuple[str, etree._Element]] = set()
     for source in edition.sources:
-        for element in source.root.iter():
-            if not isinstance(element.tag, str) or element.tag == f"{{{NS['tei']}}}join":
+        for element in _POINTING(source.root):
+            if element.tag == f"{{{NS['tei']}}}join":
                 continue
             for attr in ("ref", "target", "active", "passive"):
                 pointer = element.get(attr)
