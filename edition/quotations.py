@@ -40,14 +40,15 @@ def normalised(text: str) -> str:
 
 def readings(element: etree._Element) -> tuple[str, str]:
     """The source's reading and the corrected reading of an element's text, normalised."""
-    return normalised(_text(element, skip="corr")), normalised(_text(element, skip="sic"))
+    return normalised(_text(element, skip=f"{{{TEI_NS}}}corr")), normalised(_text(element, skip=f"{{{TEI_NS}}}sic"))
 
 
 def _text(element: etree._Element, skip: str) -> str:
     parts = [element.text or ""]
     for child in element:
-        if isinstance(child.tag, str) and etree.QName(child).localname != skip and not (
-                child.tag in _NOT_SOURCE and child.get("type") not in ("source", "summary")):
+        tag = child.tag
+        if isinstance(tag, str) and tag != skip and not (
+                tag in _NOT_SOURCE and child.get("type") not in ("source", "summary")):
             parts.append(_text(child, skip))
         parts.append(child.tail or "")
     return "".join(parts)
