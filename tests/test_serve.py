@@ -111,7 +111,7 @@ def test_the_preview_serves_the_search_and_rebuilds_its_index_on_an_edit(preview
 
 def test_an_edit_of_a_template_is_rebuilt_and_served(preview, folder):
     version = get(preview, "/__preview__/version")[1]
-    folder.edit(folder.templates / "names.html", "<h1>Names</h1>", "<h1>Names of the document</h1>")
+    folder.edit(folder.templates / "names.html", "{% else %}Names{% endif %}</h1>", "{% else %}Names of the document{% endif %}</h1>")
     next_version(preview, version)
     assert "<h1>Names of the document</h1>" in get(preview, "/names.html")[1]
 
