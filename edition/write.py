@@ -6,10 +6,14 @@ build that fails or is killed at any moment leaves the previous site untouched;
 its half-written directory is removed by the next build.
 
 Builds are byte-identical; with ``SOURCE_DATE_EPOCH`` set, so are the files'
-modification times, which then come from it and not from the clock.
+modification times, which then come from it and not from the clock. A file whose
+bytes the live build already has is linked from it, not written again: a large
+edition changes a few files of tens of thousands.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -23,14 +27,21 @@ def builds_dir(site: Path) -> Path:
 
 
 def publish(files: dict[str, bytes], site: Path) -> Path:
-    """Write ``files`` as the new site and switch ``site`` to it; return the build directory."""
+    """Write ``files`` as the new site and switch ``site`` to it; return the build directory.
+
+    A file the site already has, with the same bytes (by the SHA-256 each build records beside
+    itself, ``DIGESTS``), is linked into the new build rather than written again: the files
+    are shared, not changed, so the previous site stays as it was until the switch."""
     site = site.absolute()
     builds = builds_dir(site)
     stamp = source_date_epoch()
     try:
         builds.mkdir(parents=True, exist_ok=True)
+        previous = _current_build(site, builds)
+        known = _read_digests(previous) if previous is not None else {}
         build = Path(tempfile.mkdtemp(prefix="build-", dir=builds))
         made = {str(build)}
+        digests: dict[str, list] = {}
         # Plain strings and file descriptors: a thousand documents make tens of thousands of files.
         for relative, data in sorted(files.items()):
             target = os.path.join(build, *_safe_parts(relative))
@@ -38,9 +49,18 @@ def publish(files: dict[str, bytes], site: Path) -> Path:
             if folder not in made:
                 os.makedirs(folder, exist_ok=True)
                 made.add(folder)
-            _write(target, data)
-            if stamp is not None:
-                os.utime(target, (stamp, stamp))
+            digest = hashlib.sha256(data).hexdigest()
+            kept = known.get(relative)
+            if kept is not None and kept[0] == digest and _unchanged(os.path.join(previous, relative), kept, stamp):
+                os.link(os.path.join(previous, relative), target)
+                mtime = kept[2]
+            else:
+                mtime = _write(target, data)
+                if stamp is not None:
+                    os.utime(target, (stamp, stamp))
+                    mtime = stamp * 1_000_000_000
+            digests[relative] = [digest, len(data), mtime]
+        _write_digests(build, digests)
         build.chmod(0o755)
         _switch(site, build)
     except OSError as e:
@@ -49,6 +69,45 @@ def publish(files: dict[str, bytes], site: Path) -> Path:
                                       f"check that {display_path(site.parent)} is a folder and that you may write in it")]) from None
     _remove_old_builds(builds, keep=build)
     return build
+
+
+#: Beside each build (``build-abc123.digests``, outside the site): each file's SHA-256, size and
+#: modification time, as written; what the next build may link instead of writing.
+DIGESTS = ".digests"
+
+
+def _current_build(site: Path, builds: Path) -> Path | None:
+    """The build the site's link points to, if it is one of ours."""
+    if not site.is_symlink():
+        return None
+    target = (site.parent / os.readlink(site)).resolve()
+    return target if target.parent == builds.resolve() and target.is_dir() else None
+
+
+def _read_digests(build: Path) -> dict[str, list]:
+    try:
+        data = json.loads(build.with_name(build.name + DIGESTS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_digests(build: Path, digests: dict[str, list]) -> None:
+    path = build.with_name(build.name + DIGESTS)
+    part = path.with_name(path.name + ".part")
+    part.write_text(json.dumps(digests, sort_keys=True), encoding="utf-8")
+    os.replace(part, path)
+
+
+def _unchanged(path: str, kept: list, stamp: int | None) -> bool:
+    """Whether the previous build's file is still as it was written (no one edited it since),
+    with the modification time this build would give it when SOURCE_DATE_EPOCH sets one."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return False
+    return (len(kept) == 3 and found.st_size == kept[1] and found.st_mtime_ns == kept[2]
+            and (stamp is None or found.st_mtime_ns == stamp * 1_000_000_000))
 
 
 def source_date_epoch() -> int | None:
@@ -69,14 +128,15 @@ def _safe_parts(relative: str) -> list[str]:
     return parts
 
 
-def _write(path: str, data: bytes) -> None:
-    """A new file holding ``data``, readable by all whatever the umask."""
+def _write(path: str, data: bytes) -> int:
+    """A new file holding ``data``, readable by all whatever the umask; its modification time."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
     try:
         os.fchmod(fd, 0o644)
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
+        return os.fstat(fd).st_mtime_ns
     finally:
         os.close(fd)
 
@@ -92,7 +152,7 @@ def _switch(site: Path, build: Path) -> None:
 
 def _remove_old_builds(builds: Path, keep: Path) -> None:
     for entry in builds.iterdir():
-        if entry == keep:
+        if entry in (keep, keep.with_name(keep.name + DIGESTS)):
             continue
         if entry.is_symlink() or entry.is_file():
             entry.unlink(missing_ok=True)

@@ -64,8 +64,9 @@ def kill_after(site: Path, step: int) -> None:
 
 
 #: What writing the site does to the disk, step by step.
-DISK_STEPS = ((os, "mkdir"), (os, "open"), (os, "fchmod"), (os, "write"), (os, "close"), (Path, "chmod"),
-              (Path, "rename"), (os, "utime"), (os, "symlink"), (os, "replace"))
+DISK_STEPS = ((os, "mkdir"), (os, "open"), (os, "fchmod"), (os, "write"), (os, "close"), (os, "link"),
+              (Path, "write_text"), (Path, "chmod"), (Path, "rename"), (os, "utime"), (os, "symlink"),
+              (os, "replace"))
 
 
 @contextlib.contextmanager
@@ -100,6 +101,8 @@ def test_a_build_killed_between_any_two_disk_steps_leaves_the_previous_site_whol
 
     site, before = built_site(tmp_path)
     files = build(ROOT / "source" / "frus1969-76ve13-d171.xml", None)  # what build.py --out writes
+    # one page changed: written anew, every other file linked from the live build
+    files["names.html"] = files["names.html"].replace(b"</main>", b"<p>A change.</p></main>")
 
     def in_a_child(after_each) -> tuple[int, int]:
         """Write the site in a forked copy of this process: (its exit status, the steps it took)."""
@@ -119,11 +122,20 @@ def test_a_build_killed_between_any_two_disk_steps_leaves_the_previous_site_whol
         return os.waitpid(pid, 0)[1], int(taken or 0)
 
     status, total = in_a_child(lambda n: None)  # a whole write, to count its steps
-    assert status == 0 and total > 2 * len(files) and snapshot(site) == before
+    new = {**before, "names.html": files["names.html"]}
+    assert status == 0 and total > len(files) and snapshot(site) == new
+    _, before = built_site(tmp_path)  # the live site again, for the kills
+    seen = []
     for step in range(1, total + 1):
         status, _ = in_a_child(lambda n: n == step and os.kill(os.getpid(), signal.SIGKILL))
         assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, f"step {step}: {status}"
-        assert snapshot(site) == before, f"killed after disk step {step} of {total}"
+        found = snapshot(site)
+        # the previous site whole until the switch, the new one whole after it (old builds being cleared)
+        assert found in (before, new), f"killed after disk step {step} of {total}: a mix of two builds"
+        seen.append(found == new)
+        if found == new:
+            _, before = built_site(tmp_path)
+    assert not seen[0] and seen[-1] and seen == sorted(seen)  # before the switch, then after it
 
 
 def test_the_built_files_are_what_build_py_writes(tmp_path):
@@ -149,6 +161,7 @@ def test_the_build_after_a_killed_one_clears_what_it_left(tmp_path):
     site, before = built_site(tmp_path)
     kill_after(site, 3)
     builds = site.parent / ".site-builds"
-    assert len(list(builds.iterdir())) == 2  # the live build and the half-written one
+    assert len([p for p in builds.iterdir() if p.is_dir()]) == 2  # the live build and the half-written one
     site, after = built_site(tmp_path)
-    assert after == before and [p.name for p in builds.iterdir()] == [Path(os.readlink(site)).name]
+    live = Path(os.readlink(site)).name
+    assert after == before and sorted(p.name for p in builds.iterdir()) == [live, live + ".digests"]

@@ -37,7 +37,24 @@ def test_rebuilding_replaces_the_site_in_one_switch_and_leaves_no_old_build(tmp_
     first = os.readlink(site)
     build(SOURCE, site)
     assert site.is_symlink() and os.readlink(site) != first
-    assert [p.name for p in builds_dir(site).iterdir()] == [Path(os.readlink(site)).name]
+    live = Path(os.readlink(site)).name
+    assert sorted(p.name for p in builds_dir(site).iterdir()) == [live, live + ".digests"]
+
+
+def test_a_rebuild_links_the_files_it_would_write_again_and_writes_the_others(tmp_path):
+    from edition.write import publish
+
+    site = tmp_path / "site"
+    files = build(SOURCE, site)
+    inode = {path: (site / path).stat().st_ino for path in files}
+    (site / "about.html").write_bytes(files["about.html"].replace(b"<h1>", b"<h1>Edited by hand: "))
+    changed = {**files, "names.html": files["names.html"] + b"<!-- changed -->\n"}
+    publish(changed, site)
+    assert {path: (site / path).read_bytes() for path in changed} == changed  # the site is the new one
+    written = {path for path in files if (site / path).stat().st_ino != inode[path]}
+    # the changed page, and the page edited in the site since (its bytes are no longer what was written)
+    assert written == {"names.html", "about.html"}
+    assert all((site / path).stat().st_mode & 0o777 == 0o644 for path in files)
 
 
 def test_a_half_written_build_left_by_a_killed_run_is_never_served_and_is_cleared(tmp_path):
@@ -109,6 +126,9 @@ def test_source_date_epoch_gives_every_file_its_time(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "93830400")  # 1972-12-22
     build(SOURCE, tmp_path / "site")
     assert {p.stat().st_mtime for p in (tmp_path / "site").rglob("*") if p.is_file()} == {93830400}
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "93916800")  # the next day: no file linked keeps the old time
+    build(SOURCE, tmp_path / "site")
+    assert {p.stat().st_mtime for p in (tmp_path / "site").rglob("*") if p.is_file()} == {93916800}
 
 
 def test_a_source_date_epoch_that_is_not_a_number_is_named(tmp_path):
