@@ -111,8 +111,11 @@ def passage_citations(links: Links, path: str) -> Markup:
     """For the Cite links' copy to the clipboard: the Chicago note of the passages a page shows,
     as one template with the slots ``{passage}`` and ``{url}`` and each passage's two values."""
     document = links.page_document(path)
-    every = _passages_by_anchor(links)
-    shown = {anchor: every[anchor] for anchor in links.on_page.get(path, ()) if anchor in every}
+    shown = {}
+    for anchor in links.on_page.get(path, ()):
+        passage = _passages_of(links, links.document_of.get(anchor, document)).get(anchor)
+        if passage is not None:
+            shown[anchor] = passage
     if not shown:
         return Markup("")
 
@@ -127,16 +130,20 @@ def passage_citations(links: Links, path: str) -> Markup:
     return Markup('<script type="application/json" id="passage-citations">{}</script>').format(_script_json(data))
 
 
-def prepare(links: Links) -> None:
-    """Work out now what every page will look up (kept in ``links.memo``)."""
-    _passages_by_anchor(links)
+def prepare(links: Links, documents) -> None:
+    """Work out now what the pages of ``documents`` will look up (kept in ``links.memo``): forked
+    workers then share it instead of each working it out again."""
+    for document in documents:
+        _passages_of(links, document)
 
 
-def _passages_by_anchor(links: Links) -> dict:
-    """Every passage of the edition by its anchor, looked up once a build (not once a page)."""
-    if "passages by anchor" not in links.memo:
-        links.memo["passages by anchor"] = {p.anchor: p for p in passages(links)}
-    return links.memo["passages by anchor"]
+def _passages_of(links: Links, document) -> dict:
+    """A document's passages by anchor, looked up once a build (not once a page): only the
+    documents whose pages are made, not every document of a large edition."""
+    memo = ("passages by anchor", document.key)
+    if memo not in links.memo:
+        links.memo[memo] = {p.anchor: p for p in passages(links, document)}
+    return links.memo[memo]
 
 
 def _script_json(data) -> Markup:

@@ -139,7 +139,9 @@ def render_site(links: Links, templates: Path, workers: int = 1,
                 pass
     todo = [i for i in range(len(units)) if i not in parts]
     if workers > 1 and len(todo) > 1:
-        metadata.prepare(links)  # what every page looks up, worked out before the workers share it
+        # what the pages to be made look up, worked out before the workers share it
+        made = [units[i][0] or links.edition.central for i in todo]
+        metadata.prepare(links, list({document.key: document for document in made}.values()))
     for i, made in zip(todo, fork_map(produce, [units[i] for i in todo], workers)):
         parts[i] = made
         cache.put(keys[i], pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
