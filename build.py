@@ -78,7 +78,7 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
         SCHEMA / "edition.sch", workers, store)
     try:
         edition = build_model(tei, others, apparatus)
-        check_quotations(edition)
+        check_quotations(edition, store)
         links = resolve(edition, read_base_url(SETTINGS) if base_url is None else base_url)
         if workers > 1:  # the pages first: Pagefind's thread is not yet there when they fork
             files, found = render_site(links, templates, workers, store)

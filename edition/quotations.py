@@ -15,12 +15,15 @@ copy of the Office of the Historian's TEI.
 """
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import astuple
 
 from lxml import etree
 
-from .diagnostics import BuildFailed
-from .load import NS, TEI_NS
+from .cache import Cache, code, key
+from .diagnostics import BuildFailed, Diagnostic
+from .load import NS, TEI_NS, Source
 from .model import XML_ID, Edition
 
 _SPACE = re.compile(r"\s+")
@@ -85,8 +88,16 @@ class Held:
 
     def __init__(self, edition: Edition):
         self._documents = {d.volume.url: d for d in edition.documents if d.volume.url}
-        self._blocks = {"#" + b.get(XML_ID): b for d in edition.documents for b in d.citable}
+        self._blocks = {"#" + b.get(XML_ID): (b, d) for d in edition.documents for b in d.citable}
         self._texts: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+    def file_of(self, pointer: str) -> Source | None:
+        """The file that holds a held text; None for any other pointer."""
+        if pointer in self._documents:
+            return self._documents[pointer].source
+        if pointer in self._blocks:
+            return self._blocks[pointer][1].source
+        return None
 
     def get(self, pointer: str) -> tuple[str, tuple[str, ...]] | None:
         """(its name, its readings) of a held text; None for any other pointer."""
@@ -98,30 +109,54 @@ class Held:
                 self._texts[pointer] = (f"Document {document.volume.document_number}",
                                         tuple(" ".join(reading) for reading in zip(*parts)))
             elif pointer in self._blocks:
-                self._texts[pointer] = (f"the passage {pointer}", readings(self._blocks[pointer]))
+                self._texts[pointer] = (f"the passage {pointer}", readings(self._blocks[pointer][0]))
             else:
                 return None
         return self._texts[pointer]
 
 
-def check_quotations(edition: Edition) -> None:
-    """Raise BuildFailed for every quotation of a held text that is not in it, in source order."""
+def check_quotations(edition: Edition, cache: Cache = Cache(None)) -> None:
+    """Raise BuildFailed for every quotation of a held text that is not in it, in source order.
+
+    A file's quotations are checked again only when it, or a file whose text it quotes, or this
+    code changed: their problems (mostly none) are otherwise taken from ``cache``."""
     held = Held(edition)
     problems = []
     for file in edition.sources:  # the documents and the apparatus
-        locate = file.locator.at
-        for quote in file.root.iter(f"{{{TEI_NS}}}quote"):
-            for pointer in sources_of(quote):
-                source = held.get(pointer)
-                if source is None:
-                    continue
-                name, texts = source
-                parts = parts_of(quote)
-                if not any(stands_in(parts, text) for text in texts):
-                    shown = " ".join("".join(quote.itertext()).split())
-                    problems.append(locate(quote, f"the quotation “{_shortened(shown)}” is not in {name}", HINT))
+        quotes = [(quote, sources_of(quote)) for quote in file.root.iter(f"{{{TEI_NS}}}quote")]
+        quoted = {id(other): other for _, pointers in quotes for pointer in pointers
+                  if (other := held.file_of(pointer)) is not None}
+        if not quoted:
+            continue
+        name = key("quotations", code("quotations", "load", "diagnostics"), file.locator.shown, file.text,
+                   *sorted(other.text for other in quoted.values() if other is not file))
+        known = cache.get(name)
+        if known is not None:
+            try:
+                problems += [Diagnostic(*fields) for fields in json.loads(known)]
+                continue
+            except (ValueError, TypeError):
+                pass  # a damaged entry: checked again
+        found = _problems(file, quotes, held)
+        cache.put(name, json.dumps([astuple(d) for d in found]).encode("utf-8"))
+        problems += found
     if problems:
         raise BuildFailed(problems)
+
+
+def _problems(file: Source, quotes: list[tuple[etree._Element, list[str]]], held: Held) -> list[Diagnostic]:
+    found = []
+    for quote, pointers in quotes:
+        for pointer in pointers:
+            source = held.get(pointer)
+            if source is None:
+                continue
+            name, texts = source
+            parts = parts_of(quote)
+            if not any(stands_in(parts, text) for text in texts):
+                shown = " ".join("".join(quote.itertext()).split())
+                found.append(file.locator.at(quote, f"the quotation “{_shortened(shown)}” is not in {name}", HINT))
+    return found
 
 
 def sources_of(quote: etree._Element) -> list[str]:

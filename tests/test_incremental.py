@@ -8,6 +8,7 @@ the site that did not depend on it were taken from the cache, not made again.
 """
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -67,13 +68,26 @@ def test_a_changed_document_is_made_again_and_shows_its_change_and_no_other_docu
     assert b"(a test change)" in site["downloads/frus1969-76ve13-d174.txt"]
     # Made again: its validation, its part (pages and downloads), the parts of the documents that
     # cite it (their links to it follow the words they quote), the pages of the whole edition, the
-    # search index of its range (the dossier's one). Taken from the cache: every other document's
-    # part, every other file's validation.
+    # search index of its range (the dossier's one), the quotation check of each file that quotes
+    # it or is it. Taken from the cache: every other document's part, every other file's validation
+    # and quotation check.
     citing = [p for p in folder.glob("*-d1*.xml")
               if p.name != "frus1969-76ve13-d174.xml" and "frus1969-76ve13/d174" in p.read_text(encoding="utf-8")]
     whole = sum(1 for path in site if path.endswith(".html") and not path.startswith(("d17", "text", "diplomatic", "cite")))
-    assert 0 < len(citing) < 5
-    assert made == 1 + 1 + len(citing) + whole + 1
+    quoting = [p for p in folder.glob("*.xml") if _quotes_held_text(p, of="d174" if "d174" not in p.name else "")]
+    assert 0 < len(citing) < 5 and 0 < len(quoting) < 6
+    assert made == 1 + 1 + len(citing) + whole + 1 + len(quoting)
+
+
+def _quotes_held_text(path: Path, of: str) -> bool:
+    """Whether a file quotes a text the edition holds (a document's address, or a passage's "#id";
+    only one of ``of``, a document's key, when it is given)."""
+    from lxml import etree
+    from edition.quotations import sources_of
+    pointers = [pointer for quote in etree.parse(str(path)).iter("{http://www.tei-c.org/ns/1.0}quote")
+                for pointer in sources_of(quote)]
+    held = [p for p in pointers if re.search(r"frus1969-76ve13/d17[0-5]$", p) or p.startswith("#")]
+    return any(f"/{of}" in p or p.startswith(f"#{of}-") for p in held) if of else bool(held)
 
 
 def test_a_changed_name_entry_shows_on_every_page_that_carries_the_names(copy):
