@@ -202,8 +202,8 @@ def resolve(edition: Edition, base_url: str = "") -> Links:
                 if held is None or not held[1] or links.document_of.get(held[1]) is held[0]:
                     continue
                 problems.append(locate(element, f'@{attr}="{address}" names no passage of Document {held[0].number}',
-                                       f"after # write the id of one of its blocks, as its ¶ link shows it, "
-                                       f"or leave out # to point to the whole document"))
+                                       "after # write the id of one of its blocks, as its ¶ link shows it, "
+                                       "or leave out # to point to the whole document"))
     if problems:
         raise BuildFailed(problems)
     return links

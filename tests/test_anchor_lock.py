@@ -11,7 +11,7 @@ import pytest
 from lxml import html
 
 from build import LOCK, build
-from conftest import DIAGNOSTIC, SOURCE, mutate, run_build
+from conftest import DIAGNOSTIC, SOURCE, run_build
 from edition.anchors import lock_new_anchors, published_anchors, read_lock, unlocked
 from edition.diagnostics import BuildFailed
 

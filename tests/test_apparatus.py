@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import edition_tei, SOURCE, page, visible_text
-from edition.load import NS, load_tei
+from conftest import edition_tei, page, visible_text
+from edition.load import NS
 from edition.diagnostics import BuildFailed
 from edition.model import XML_ID, build_model
 from edition.markdown import markdown_file

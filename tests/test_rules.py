@@ -4,10 +4,9 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from conftest import SOURCE, edition_model
+from conftest import edition_model
 from edition.diagnostics import BuildFailed
-from edition.load import TEI_NS, load_tei
-from edition.model import build_model
+from edition.load import TEI_NS
 from edition.resolve import resolve
 from edition.rules import RULES, Renderer
 
