@@ -6,8 +6,10 @@ apparatus (the names' data is on every page); the central document's header (the
 title, version and date); the list of documents (navigation, previous and next); where each
 id it points to lives (a link's page); and the texts of the documents it cites, since a
 link cited for a quotation goes to the passage that holds the quoted words. The key hashes
-exactly these. Every other page (contents, names, notes, chronology, Document 171's
-composite and comparison) lists or draws the whole edition: its key hashes every file.
+exactly these. A page of a list's range (the contents, notes and names of Documents 1000–1049 …)
+shows its documents and the apparatus: its key hashes their parts' keys and where the apparatus's
+pointers land. Every other page (chronology, Document 171's composite and comparison, the search
+page …) lists or draws the whole edition: its key hashes every file.
 """
 from __future__ import annotations
 
@@ -59,6 +61,24 @@ def document_key(links: Links, base: str, document: Document) -> str:
 
 def _document_key(links: Links, base: str, document: Document) -> str:
     text = document.source.text
+    reached, cited = _reach(links, text)
+    texts = [d.source.text for d in links.edition.documents if d.key in cited and d is not document]
+    return key("document", base, document.key, text, reached, *texts)
+
+
+def range_page_key(links: Links, base: str, path: str, documents: list[Document], *more: str) -> str:
+    """A page of a list's range (``ranges``): its documents' parts, where the apparatus's pointers
+    land (the names' identifications are on names.html), and ``more`` that the page shows."""
+    memo = ("apparatus reach", base)
+    if memo not in links.memo:
+        apparatus = links.edition.apparatus
+        links.memo[memo] = _reach(links, apparatus.text)[0] if apparatus is not None else ""
+    return key("range page", base, path, links.memo[memo], *more, *(document_key(links, base, d) for d in documents))
+
+
+def _reach(links: Links, text: str) -> tuple[str, set[str]]:
+    """Where a file's pointers land (page and document of each "#id", the document of each held
+    address), and the keys of the documents it cites."""
     reached = []
     cited = set()
     for value in sorted(set(_POINTERS.findall(text))):
@@ -72,8 +92,7 @@ def _document_key(links: Links, base: str, document: Document) -> str:
                 if held is not None:
                     cited.add(held[0].key)
                     reached.append(f"{token} {held[0].key}")
-    texts = [d.source.text for d in links.edition.documents if d.key in cited and d is not document]
-    return key("document", base, document.key, text, "\n".join(reached), *texts)
+    return "\n".join(reached), cited
 
 
 @functools.lru_cache(maxsize=1)

@@ -22,13 +22,14 @@ from markupsafe import Markup
 from . import cite, metadata, search
 from .anchors import published_anchors
 from .cache import Cache, key
-from .dependencies import document_key, edition_key, whole_key
+from .dependencies import document_key, edition_key, range_page_key, whole_key
 from .diagnostics import BuildFailed, Diagnostic, display_path
 from .downloads import reading_text_file
 from .model import Document
 from .pages import Page, all_pages, document_navigation, long_date
 from .parallel import fork_map
-from .resolve import Links
+from .ranges import range_of
+from .resolve import NAMES_PAGE, Links
 from .rules import permalink
 
 TEI_DIR = "tei"
@@ -127,8 +128,7 @@ def render_site(links: Links, templates: Path, workers: int = 1,
     units = work_units(links, pages)
     base = edition_key(links, templates)
     whole = whole_key(links, base)
-    keys = [document_key(links, base, document) if document is not None else key("page", whole, unit_pages[0].path)
-            for document, unit_pages in units]
+    keys = [_unit_key(links, base, whole, document, unit_pages[0].path) for document, unit_pages in units]
     parts: dict[int, tuple[dict[str, bytes], dict[str, list[str]]]] = {}
     for i, name in enumerate(keys):
         data = cache.get(name)
@@ -156,6 +156,17 @@ def render_site(links: Links, templates: Path, workers: int = 1,
         for path, data in make(links, templates).items():
             _add(files, path, data)
     return dict(sorted(files.items())), dict(sorted(anchors.items()))
+
+
+def _unit_key(links: Links, base: str, whole: str, document: Document | None, path: str) -> str:
+    """A part's key: a document's; a list's page, its range's (``ranges``); any other page, the whole's."""
+    if document is not None:
+        return document_key(links, base, document)
+    shown = range_of(links.edition, path)
+    if shown is not None:  # a names page says too which entries are named in no document at all
+        named = " ".join(sorted(e for e, places in links.occurrences.items() if places)) if path == NAMES_PAGE else ""
+        return range_page_key(links, base, path, list(shown.documents), named)
+    return key("page", whole, path)
 
 
 def work_units(links: Links, pages: tuple[Page, ...]) -> list[tuple[Document | None, list[Page]]]:

@@ -234,3 +234,44 @@ def test_a_search_finds_passages_in_every_shard(served_large, open_tab):
 def test_a_document_filter_narrows_to_a_document_of_another_shard(served_large, open_tab):
     _, found = searched(open_tab, served_large, "missile", document="1054")
     assert found and {url.split("#")[0] for url in found} == {"d1054.html"}, found
+
+
+# --- the pages of the ranges, made again only when their documents change -------------------------
+
+def test_a_change_to_one_document_makes_again_the_pages_of_its_ranges_and_leaves_none_stale(tmp_path):
+    central = synthetic_edition(tmp_path / "edition", 70)
+    cache = tmp_path / "cache"
+    build(central, None, base_url="", cache=cache)
+    entries = lambda: {p.name for p in cache.glob("*/*")}  # noqa: E731 - the cache's entries
+    before = entries()
+    copy = central.parent / "frus1969-76ve13-d1054.xml"
+    copy.write_text(copy.read_text(encoding="utf-8").replace("missile", "rocket"), encoding="utf-8")
+    with_cache = build(central, None, base_url="", cache=cache)
+    made = len(entries() - before)
+    without = build(central, None, base_url="", cache=None)
+    assert [p for p in without if with_cache.get(p) != without[p]] == []  # nothing stale
+    assert b"rocket" in with_cache["d1054.html"]
+    # Made again: the document's validation, quotation check and part, its search shard, the parts
+    # and quotation checks of the documents that cite or quote it, the pages of the lists' ranges that
+    # hold it (documents-1050, notes-1050, names-1050), the edition's pages that are not lists; the
+    # rest of the lists' pages (documents.html, notes-1000.html …) are taken from the cache.
+    others = [p for p in all_pages(load_model(central)) if p.path.endswith(".html") and p.within is None
+              and p.path not in LISTS and not p.path.startswith(("d1", "text", "diplomatic", "cite"))]
+    citing = [p for p in central.parent.glob("*-d1*.xml")
+              if p != copy and "frus1969-76ve13/d1054" in p.read_text(encoding="utf-8")]
+    quoting = [p for p in central.parent.glob("*.xml") if p != copy and _quotes(p, "d1054")]
+    assert citing and made == 1 + 1 + 1 + 1 + len(citing) + len(quoting) + 3 + len(others)
+
+
+def _quotes(path: Path, key: str) -> bool:
+    """Whether a file quotes a passage or the whole of the document ``key``."""
+    from lxml import etree
+    from edition.quotations import sources_of
+    return any(pointer.endswith(f"/{key}") or pointer.startswith(f"#{key}-")
+               for quote in etree.parse(str(path)).iter("{http://www.tei-c.org/ns/1.0}quote")
+               for pointer in sources_of(quote))
+
+
+def load_model(central: Path):
+    tei, others, apparatus = load_edition(central)
+    return build_model(tei, others, apparatus)
