@@ -12,6 +12,7 @@ edition changes a few files of tens of thousands.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -51,8 +52,8 @@ def publish(files: dict[str, bytes], site: Path) -> Path:
                 made.add(folder)
             digest = hashlib.sha256(data).hexdigest()
             kept = known.get(relative)
-            if kept is not None and kept[0] == digest and _unchanged(os.path.join(previous, relative), kept, stamp):
-                os.link(os.path.join(previous, relative), target)
+            if (kept is not None and kept[0] == digest and _unchanged(os.path.join(previous, relative), kept, stamp)
+                    and _linked(os.path.join(previous, relative), target)):
                 mtime = kept[2]
             else:
                 mtime = _write(target, data)
@@ -97,6 +98,17 @@ def _write_digests(build: Path, digests: dict[str, list]) -> None:
     part = path.with_name(path.name + ".part")
     part.write_text(json.dumps(digests, sort_keys=True), encoding="utf-8")
     os.replace(part, path)
+
+
+def _linked(existing: str, target: str) -> bool:
+    """Whether the file could be linked (a file system without hard links: it is written instead)."""
+    try:
+        os.link(existing, target)
+    except OSError as e:
+        if e.errno in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP):
+            return False
+        raise
+    return True
 
 
 def _unchanged(path: str, kept: list, stamp: int | None) -> bool:

@@ -138,3 +138,16 @@ def test_a_source_date_epoch_that_is_not_a_number_is_named(tmp_path):
         "SOURCE_DATE_EPOCH: error: 'yesterday' is not a whole number of seconds since 1970"
         " (unset it, or set it to the time of the last commit: git log -1 --format=%ct)"))
     assert not (tmp_path / "site").exists()
+
+
+def test_a_file_system_without_hard_links_gets_every_file_written(tmp_path, monkeypatch):
+    import errno
+
+    site = tmp_path / "site"
+    files = build(SOURCE, site)
+
+    def refused(*args, **kwargs):
+        raise OSError(errno.EPERM, "Operation not permitted")
+    monkeypatch.setattr(os, "link", refused)
+    build(SOURCE, site)
+    assert {path: (site / path).read_bytes() for path in files} == files
