@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Weigh the search (not a test: tests/test_search.py asserts the limit for one search).
 
-    .venv/bin/python benchmarks/search_weight.py [--queries Thach "20th parallel" ...]
+    .venv/bin/python benchmarks/search_weight.py [--queries Thach "20th parallel" ...] [--source FILE]
 
 Builds the site into a temporary folder and reports the size of the search index it writes
 (pagefind/: Pagefind's script and WebAssembly module, its metadata, the word index, the filters and
@@ -9,6 +9,8 @@ one fragment a passage). Then serves the site on 127.0.0.1 and, in headless Chro
 or CHROME_PATH), opens the search page afresh for each query, types it and waits for its results:
 every byte the page and its first search brought in (bodies as served, uncompressed: the test server
 compresses nothing) is added up. Target: at most 200 KB for the first search; exits 1 if one misses it.
+``--source`` weighs another edition (the central document of a synthetic one of benchmarks/corpus.py,
+whose index is in shards, one a range of 50 documents, that the first search all asks for).
 """
 from __future__ import annotations
 
@@ -43,8 +45,8 @@ def index_sizes(files: dict[str, bytes]) -> dict[str, tuple[int, int]]:
     """(files, bytes) of each part of the index."""
     parts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for path, data in files.items():
-        if path.startswith(f"{INDEX_DIR}/"):
-            inner = path.removeprefix(f"{INDEX_DIR}/")
+        if path.startswith(INDEX_DIR) and "/" in path:  # pagefind/ and a large edition's shards
+            inner = path.split("/", 1)[1]
             part = inner.split("/")[0] + "/" if "/" in inner else ("metadata" if inner.endswith(".pf_meta") else inner)
             parts[part][0] += 1
             parts[part][1] += len(data)
@@ -67,6 +69,7 @@ def first_search(browser, url: str, words: str) -> tuple[int, dict[str, int], in
         if response.ok:
             path = urlsplit(response.url).path
             kind = path.split("/")[2] + "/" if path.count("/") > 2 else path.rsplit("/", 1)[-1]
+            kind = "metadata" if kind.endswith(".pf_meta") else kind
             by_kind["fragment/" if kind == "fragment/" else kind] += len(response.body())
     context.close()
     return sum(by_kind.values()), dict(by_kind), found
@@ -75,14 +78,17 @@ def first_search(browser, url: str, words: str) -> tuple[int, dict[str, int], in
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--queries", nargs="+", default=QUERIES)
+    parser.add_argument("--source", type=Path, default=SOURCE, help="the central document of the edition to weigh")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
         site = Path(tmp) / "site"
-        files = build(SOURCE, site)
+        files = build(args.source, site)
         sizes = index_sizes(files)
-        print(f"search index ({INDEX_DIR}/): {sum(n for n, _ in sizes.values())} files, "
+        shards = sorted({path.split("/")[0] for path in files if path.startswith(INDEX_DIR) and "/" in path})
+        print(f"search index ({', '.join(f'{shard}/' for shard in shards[:3])}{' …' if len(shards) > 3 else ''}"
+              f" {len(shards)} shard{'s' if len(shards) != 1 else ''}): {sum(n for n, _ in sizes.values())} files, "
               f"{sum(s for _, s in sizes.values()):,} bytes")
         for part, (n, size) in sizes.items():
             print(f"     {part:28} {n:4} file{'s' if n != 1 else ' '} {size:9,} bytes")
