@@ -76,11 +76,6 @@ def range_of(edition: Edition, path: str) -> Range | None:
     return None
 
 
-def split(edition: Edition, listing: str) -> bool:
-    """Whether the list has pages beside its own."""
-    return len(ranges(edition, listing)) > 1
-
-
 def in_central_range(edition: Edition, document: Document, size: int) -> bool:
     """Whether the document is in the central document's range of ``size`` numbers (a number that is
     not a whole number counts as in it); else its range's first number is ``range_start``."""
