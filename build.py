@@ -80,6 +80,8 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
         edition = build_model(tei, others, apparatus)
         check_quotations(edition, store)
         links = resolve(edition, read_base_url(SETTINGS) if base_url is None else base_url)
+        if validated.failed():  # a file is invalid: its problems now, before any page is made from it
+            validated()
         if workers > 1:  # the pages first: Pagefind's thread is not yet there when they fork
             files, found = render_site(links, templates, workers, store)
             index = start_index(links, store, edition_key(links, templates))

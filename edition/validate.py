@@ -106,8 +106,8 @@ def validate_edition(sources: list[tuple[Source, Path]], sch_path: Path, cache: 
 
 
 def start_validation(sources: list[tuple[Source, Path]], sch_path: Path, workers: int,
-                     cache: Cache = Cache(None)) -> Callable[[], None]:
-    """Begin ``validate_edition`` beside the build's other stages; the function returned waits for
+                     cache: Cache = Cache(None)) -> "Validation":
+    """Begin ``validate_edition`` beside the build's other stages; the ``Validation`` returned waits for
     it and raises its BuildFailed. A file validated before, with the same text and schemas, is
     not validated again: its problems (mostly none) come from ``cache``. Several workers: forked
     processes, a share of the files each; one: a thread, since libxml2 validates without Python's
@@ -143,18 +143,41 @@ def start_validation(sources: list[tuple[Source, Path]], sch_path: Path, workers
         if problems:
             raise BuildFailed(problems)
 
+    known_bad = any(known.values())  # a file whose problems the cache already holds
     if workers > 1 and len(todo) > 1:
         compile_schemas()  # here, once, for every worker
         forked = Forked(problems_of, todo, workers)
-        return lambda: done(forked.results())
+        return Validation(lambda: done(forked.results()), lambda: known_bad)
     if workers >= 1 and todo:  # compiled on the thread too: the build goes on meanwhile
         pool = ThreadPoolExecutor(max_workers=1)
         future = pool.submit(lambda: (compile_schemas(), [problems_of(i) for i in todo])[1])
         pool.shutdown(wait=False)
-        return lambda: done(future.result())
+        return Validation(lambda: done(future.result()), lambda: known_bad or (
+            future.done() and future.exception() is None and any(future.result())))
     if todo:
         compile_schemas()
-    return lambda: done([problems_of(i) for i in todo])
+    return Validation(lambda: done([problems_of(i) for i in todo]), lambda: known_bad)
+
+
+class Validation:
+    """The validation under way. Called, it waits and raises its problems (the same each time it is
+    called); ``failed()`` says, without waiting, whether some file's problems are known already, so
+    that the build stops before making pages from a file that is not valid."""
+
+    def __init__(self, finish: Callable[[], None], failed: Callable[[], bool]):
+        self._finish = finish
+        self.failed = failed
+        self._outcome: BuildFailed | bool | None = None
+
+    def __call__(self) -> None:
+        if self._outcome is None:
+            try:
+                self._finish()
+                self._outcome = True
+            except BuildFailed as failure:
+                self._outcome = failure
+        if isinstance(self._outcome, BuildFailed):
+            raise BuildFailed(self._outcome.diagnostics)
 
 
 def cache_key(source: Source, rng_path: Path, sch_path: Path) -> str:

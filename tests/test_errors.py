@@ -161,3 +161,26 @@ def test_an_output_folder_that_cannot_be_written_is_named_and_exits_1(tmp_path):
     assert result.stderr.splitlines()[0] == (
         f"{tmp_path}/notes.txt/site: error: cannot write the site: Not a directory: {tmp_path}/notes.txt/.site-builds"
         f" (check that {tmp_path}/notes.txt is a folder and that you may write in it)")
+
+
+def test_a_file_known_to_be_invalid_stops_the_build_before_any_page_is_made(tmp_path, monkeypatch):
+    import build as build_module
+    from edition.diagnostics import BuildFailed
+
+    path = mutate(tmp_path, "Begin text:</p>", "Begin <hi>text</hi>:</p>")
+    cache = tmp_path / "cache"
+    with pytest.raises(BuildFailed) as first:  # its problems are now in the build's cache
+        build_module.build(path, None, cache=cache)
+
+    asked = []
+
+    def no_pages(*args, **kwargs):  # a failure here would be hidden by the validation's: it is counted
+        asked.append(args)
+        raise AssertionError("pages made from a file known to be invalid")
+    monkeypatch.setattr(build_module, "render_site", no_pages)
+    monkeypatch.setattr(build_module, "start_index", no_pages)
+    with pytest.raises(BuildFailed) as again:
+        build_module.build(path, None, cache=cache)
+    assert asked == []
+    assert [str(d) for d in again.value.diagnostics] == [str(d) for d in first.value.diagnostics]
+    assert "Did not expect element hi there" in str(again.value.diagnostics[0])
