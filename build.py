@@ -82,11 +82,12 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
         links = resolve(edition, read_base_url(SETTINGS) if base_url is None else base_url)
         if validated.failed():  # a file is invalid: its problems now, before any page is made from it
             validated()
+        base = edition_key(links, templates)  # what every page and index depends on
         if workers > 1:  # the pages first: Pagefind's thread is not yet there when they fork
             files, found = render_site(links, templates, workers, store)
-            index = start_index(links, store, edition_key(links, templates))
+            index = start_index(links, store, base)
         else:  # Pagefind indexes the passages in its own process while the pages render
-            index = start_index(links, store, edition_key(links, templates))
+            index = start_index(links, store, base)
             files, found = render_site(links, templates, workers, store)
         files.update(index.files())  # the search index, under pagefind/
     except BaseException:

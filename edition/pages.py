@@ -87,7 +87,8 @@ def names(links: Links, path: str) -> dict:
             occurrences = _by_document(links, named, documents)
             if shown.page != NAMES_PAGE and not occurrences:
                 continue
-            entries.append({"entry": e, "identification": r.inline(e.identification).strip(),
+            own = shown.page == NAMES_PAGE  # a range's page links to the identification instead
+            entries.append({"entry": e, "identification": r.inline(e.identification).strip() if own else "",
                             "occurrences": occurrences, "named": bool(named)})
         if entries:
             groups.append({"heading": heading, "entries": entries})
@@ -96,10 +97,9 @@ def names(links: Links, path: str) -> dict:
 
 def _ranges_of(links: Links, path: str) -> dict:
     """What a list's page says of its range: None of it while the list has one page only."""
-    pages = ranges(links.edition, range_of(links.edition, path).listing)
-    if len(pages) == 1:
-        return {"range": None, "ranges": []}
-    return {"range": range_of(links.edition, path), "ranges": pages}
+    shown = range_of(links.edition, path)
+    pages = ranges(links.edition, shown.listing)
+    return {"range": shown, "ranges": pages} if len(pages) > 1 else {"range": None, "ranges": []}
 
 
 def _by_document(links: Links, anchors: list[str], documents: set[str] | None = None) -> list[dict]:
@@ -111,8 +111,6 @@ def _by_document(links: Links, anchors: list[str], documents: set[str] | None = 
         if document is not None and (documents is None or document.key in documents):
             mine.setdefault(document.key, []).append((a, f"{links.home[a]}#{a}"))
     return [{"document": d, "anchors": mine[d.key]} for d in links.edition.documents if d.key in mine]
-
-
 
 
 def about(links: Links, path: str) -> dict:

@@ -57,15 +57,9 @@ _last: list = [None, {}]  # the edition last asked about and its lists' ranges
 
 
 def _ranges(edition: Edition, listing: str) -> list[Range]:
-    size = SIZES[listing]
-    central = _start(edition.central, size) or 0
-    found: dict[int, list[Document]] = {}
-    for document in edition.documents:
-        start = _start(document, size)
-        found.setdefault(central if start is None else start, []).append(document)
     stem = listing.removesuffix(".html")
-    return [Range(listing, listing if start == central else f"{stem}-{start}.html", start, start + size - 1,
-                  tuple(found[start])) for start in sorted(found)]
+    return [Range(listing, listing if central else f"{stem}-{start}.html", start, start + SIZES[listing] - 1, documents)
+            for start, central, documents in grouped(edition, SIZES[listing])]
 
 
 def range_of(edition: Edition, path: str) -> Range | None:
@@ -76,19 +70,18 @@ def range_of(edition: Edition, path: str) -> Range | None:
     return None
 
 
-def in_central_range(edition: Edition, document: Document, size: int) -> bool:
-    """Whether the document is in the central document's range of ``size`` numbers (a number that is
-    not a whole number counts as in it); else its range's first number is ``range_start``."""
-    start = _start(document, size)
-    return start is None or start == (_start(edition.central, size) or 0)
-
-
-def range_start(document: Document, size: int) -> int:
-    return _start(document, size) or 0
+def grouped(edition: Edition, size: int) -> list[tuple[int, bool, tuple[Document, ...]]]:
+    """The documents by range of ``size`` numbers, in FRUS order: (the range's first number, whether
+    it is the central document's, its documents). A number that is not a whole number counts as in
+    the central range."""
+    central = _start(edition.central, size) or 0
+    found: dict[int, list[Document]] = {}
+    for document in edition.documents:
+        start = _start(document, size)
+        found.setdefault(central if start is None else start, []).append(document)
+    return [(start, start == central, tuple(found[start])) for start in sorted(found)]
 
 
 def _start(document: Document, size: int) -> int | None:
-    """The first number of the document's range; None for a number that is not a whole number
-    (listed with the central document)."""
     number = re.fullmatch(r"\d+", document.number or "")
     return int(number[0]) // size * size if number else None

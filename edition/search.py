@@ -50,7 +50,7 @@ from .cite import date_span, long_date
 from .diagnostics import BuildFailed, Diagnostic, display_path
 from .load import TEI_NS
 from .model import XML_ID, Document, dated
-from .ranges import in_central_range, range_start
+from .ranges import grouped
 from .resolve import CHRONOLOGY_PAGE, NAMES_PAGE, Links
 
 try:  # installed with the edition (pyproject.toml); a build without it says so, at the search index
@@ -114,15 +114,10 @@ def shards(links: Links) -> list[Shard]:
     """The indexes, in FRUS order: ``pagefind/`` the central document's range, the names and the
     events; each further range of ``SHARD_SIZE`` numbers an index of its own (``pagefind-1000/``),
     which the search page merges."""
-    edition = links.edition
-    by_folder: dict[str, list[Document]] = {INDEX_DIR: []}
-    for document in edition.documents:
-        folder = (INDEX_DIR if in_central_range(edition, document, SHARD_SIZE)
-                  else f"{INDEX_DIR}-{range_start(document, SHARD_SIZE)}")
-        by_folder.setdefault(folder, []).append(document)
-    first = Shard(INDEX_DIR, tuple(by_folder.pop(INDEX_DIR)), True)
-    return [first] + [Shard(folder, tuple(documents), False)
-                      for folder, documents in sorted(by_folder.items(), key=lambda f: int(f[0].split("-")[1]))]
+    groups = grouped(links.edition, SHARD_SIZE)
+    first = Shard(INDEX_DIR, next((documents for _, central, documents in groups if central), ()), True)
+    return [first] + [Shard(f"{INDEX_DIR}-{start}", documents, False) for start, central, documents in groups
+                      if not central]
 
 
 def shard_records(links: Links, shard: Shard) -> list[Record]:
@@ -249,9 +244,7 @@ def search_page(links: Links, path: str) -> dict:
         "name_data": "",  # names link to nothing here: neither the names' data nor their pop-up script
         "index": f"{INDEX_DIR}/pagefind.js",
         # a large edition's further indexes, merged into the first by the search page's script
-        "merge": " ".join(sorted({f"{INDEX_DIR}-{range_start(d, SHARD_SIZE)}/" for d in edition.documents
-                                  if not in_central_range(edition, d, SHARD_SIZE)},
-                                 key=lambda folder: int(folder[len(INDEX_DIR) + 1:-1]))),
+        "merge": " ".join(f"{shard.folder}/" for shard in shards(links)[1:]),
     }
 
 
