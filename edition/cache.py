@@ -6,6 +6,11 @@ to any of them asks under another key. The folder (``.build-cache/``, not in git
 deleted at any time; a damaged entry is a miss. Writes are atomic, so builds running
 side by side (the test workers) share it safely. The entries used least recently go when
 it grows past ``LIMIT`` bytes.
+
+A build of one process hands its writes to a thread of their own (``Cache(folder, background=True)``):
+on some file systems creating a file costs a millisecond, and the next build, not this one,
+needs the entry. Until written, an entry is read from memory; the process waits for the
+writes before it ends, and ``flush`` waits for them at once.
 """
 from __future__ import annotations
 
@@ -13,6 +18,8 @@ import functools
 import hashlib
 import os
 import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from lxml import etree
@@ -43,14 +50,20 @@ def _module_text(module: str) -> bytes:
 
 
 class Cache:
-    """Entries by name (a ``key``) in ``folder``; with no folder, a cache that keeps nothing."""
+    """Entries by name (a ``key``) in ``folder``; with no folder, a cache that keeps nothing.
+    ``background``: written by the process's writer thread (never in a forked process)."""
 
-    def __init__(self, folder: Path | None):
+    def __init__(self, folder: Path | None, background: bool = False):
         self.folder = folder  # None: nothing kept
+        self.background = background
 
     def get(self, name: str) -> bytes | None:
         if self.folder is None:
             return None
+        with _lock:
+            pending = _pending.get((self.folder, name))
+        if pending is not None:
+            return pending
         path = self.folder / name[:2] / name
         try:
             data = path.read_bytes()
@@ -62,6 +75,22 @@ class Cache:
     def put(self, name: str, data: bytes) -> None:
         if self.folder is None:
             return
+        if self.background and os.getpid() == _PROCESS:
+            with _lock:
+                _pending[(self.folder, name)] = data
+            _writer().submit(self._written, name, data)
+        else:
+            self._write(name, data)
+
+    def _written(self, name: str, data: bytes) -> None:
+        try:
+            self._write(name, data)
+        finally:
+            with _lock:
+                if _pending.get((self.folder, name)) is data:
+                    del _pending[(self.folder, name)]
+
+    def _write(self, name: str, data: bytes) -> None:
         try:
             folder = self.folder / name[:2]
             folder.mkdir(parents=True, exist_ok=True)
@@ -87,3 +116,21 @@ class Cache:
                 break
             path.unlink(missing_ok=True)
             total -= size
+
+
+#: The writes handed to the writer thread and not yet done, by (folder, name).
+_pending: dict[tuple[Path, str], bytes] = {}
+_lock = threading.Lock()
+_PROCESS = os.getpid()  # a forked child writes for itself: the writer thread is not there
+
+
+@functools.lru_cache(maxsize=None)
+def _writer() -> ThreadPoolExecutor:
+    # one thread, so the writes are done in order; the interpreter waits for it before it exits
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache-writer")
+
+
+def flush() -> None:
+    """Wait until every entry handed to the writer thread is on disk."""
+    if _writer.cache_info().currsize:
+        _writer().submit(lambda: None).result()

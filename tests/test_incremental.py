@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from build import build
+from edition.cache import flush
 from conftest import ROOT, SOURCE
 
 
@@ -31,6 +32,7 @@ def copy(tmp_path):
 
 
 def entries(cache: Path) -> set[Path]:
+    flush()  # the entries the builds so far handed to the cache's writer thread
     return set(cache.glob("*/*"))
 
 
@@ -143,6 +145,19 @@ def test_the_cache_keeps_what_was_used_last_within_its_limit(tmp_path, monkeypat
     store.prune()
     assert sorted(path.name for path in tmp_path.glob("*/*")) == [names[1], names[4]]
     assert module.Cache(None).get(names[1]) is None  # no folder: nothing kept
+
+
+def test_an_entry_handed_to_the_writer_thread_is_there_at_once_and_on_disk_once_flushed(tmp_path):
+    from edition import cache as module
+
+    store = module.Cache(tmp_path, background=True)
+    name = "ab" + "c" * 62
+    store.put(name, b"worked out")
+    assert store.get(name) == b"worked out"  # from memory, or from disk if already written
+    module.flush()
+    assert (tmp_path / "ab" / name).read_bytes() == b"worked out"
+    assert module._pending == {}
+    assert module.Cache(tmp_path).get(name) == b"worked out"
 
 
 def test_a_damaged_cache_is_worked_out_again(copy):
