@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lxml import etree, html
+from lxml import etree
 
 from .diagnostics import BuildFailed, Diagnostic, display_path
 
@@ -39,11 +39,14 @@ class Lock:
 def published_anchors(files: dict[str, bytes]) -> dict[str, list[str]]:
     """page -> its ids, sorted, for every HTML page of the site (a script's id, or a drawing's
     internal defs, are no place to land)."""
-    return {path: sorted(set(_IDS(html.fromstring(data)))) for path, data in sorted(files.items()) if path.endswith(".html")}
+    parser = etree.HTMLParser(collect_ids=False, no_network=True)  # a parser serves one thread
+    return {path: sorted(set(_IDS(etree.fromstring(data, parser)))) for path, data in sorted(files.items())
+            if path.endswith(".html")}
 
 
-# Plain strings: lxml's "smart" ones keep their whole parsed page alive.
-_IDS = etree.XPath("//*[not(self::script)][not(ancestor::defs)]/@id", smart_strings=False)
+# Plain strings: lxml's "smart" ones keep their whole parsed page alive. The elements with an id
+# first: few of a page's elements have one, and only they are looked at further.
+_IDS = etree.XPath("//*[@id][not(self::script)][not(ancestor::defs)]/@id", smart_strings=False)
 
 
 def read_lock(path: Path, missing_ok: bool = False) -> Lock:

@@ -6,8 +6,6 @@ note references as ``[note 1]`` and ``[editorial note a]``, the page break as ``
 """
 from __future__ import annotations
 
-from copy import deepcopy
-
 from lxml import etree, html
 
 from .cite import DOWNLOADS_DIR, facts, long_date
@@ -26,6 +24,13 @@ def reading_text(links: Links, edition: Document | None = None) -> str:
     page = edition.pages["reading"]
     text, back = document_html(links, edition, page)  # as the reading page shows it
     rendered = html.fragment_fromstring(str(text) + str(back), create_parent="div")
+    # Navigation is no text, and a note's reference reads as "[note 1]": changed once, in the
+    # whole rendering, before the blocks are read from it.
+    for hidden in _HIDDEN(rendered):
+        hidden.drop_tree()
+    for ref in _NOTE_REFERENCES(rendered):
+        kind = "editorial note" if "editorial" in ref.get("class", "") else "note"
+        ref.text = f"[{kind} {ref.text_content().strip()}]"
     by_id: dict[str, html.HtmlElement] = {}
     for element in rendered.iter():
         if element.get("id"):
@@ -57,16 +62,15 @@ def reading_text(links: Links, edition: Document | None = None) -> str:
 
 
 def _text_of(block: html.HtmlElement) -> str:
-    block = deepcopy(block)
-    for hidden in block.xpath(" | ".join(f".//*[contains(concat(' ', @class, ' '), ' {name} ')]" for name in _NOT_TEXT)):
-        hidden.drop_tree()
-    for ref in block.xpath(".//a[@role='doc-noteref']"):
-        kind = "editorial note" if "editorial" in ref.get("class", "") else "note"
-        ref.text = f"[{kind} {ref.text_content().strip()}]"
-    lines = block.xpath("./p[contains(concat(' ', @class, ' '), ' line ')]")
+    lines = _LINES(block)
     if lines:  # the wire's header: one line a part, as the source lays it out
         return "\n" + "\n".join(" ".join(line.text_content().split()) for line in lines)
     return " ".join(block.text_content().split())
+
+
+_HIDDEN = etree.XPath(" | ".join(f"//*[contains(concat(' ', @class, ' '), ' {name} ')]" for name in _NOT_TEXT))
+_NOTE_REFERENCES = etree.XPath("//a[@role='doc-noteref']")
+_LINES = etree.XPath("./p[contains(concat(' ', @class, ' '), ' line ')]")
 
 
 def reading_text_file(links: Links, document: Document) -> dict[str, bytes]:

@@ -8,6 +8,7 @@ column, as is an image from another host (a page requests nothing from one).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from markdown_it import MarkdownIt
@@ -23,12 +24,14 @@ RAW_HTML_HINT = "write it in Markdown; to show the characters themselves, put th
 REMOTE_IMAGE_HINT = "put the image beside the text and give its relative path: pages load nothing from other hosts"
 
 
+@lru_cache(maxsize=None)
 def _renderer() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False, "typographer": False, "linkify": False})
 
 
+@lru_cache(maxsize=None)
 def _finder() -> MarkdownIt:
-    """The same grammar with HTML on: used only to find raw HTML, never to render."""
+    """The same grammar with HTML on: used only to find raw HTML, never to render it."""
     return MarkdownIt("commonmark", {"html": True, "typographer": False, "linkify": False})
 
 
@@ -43,14 +46,19 @@ def render_markdown(text: str, path: Path) -> Rendered:
     shown = display_path(path)
     lines = text.splitlines()
     found: list[Diagnostic] = []
-    for token in _finder().parse(text):
+    tokens = _finder().parse(text)
+    for token in tokens:
         if token.type == "html_block":
             line = token.map[0]
             col = len(lines[line]) - len(lines[line].lstrip()) + 1
             found.append(_raw_html(shown, line + 1, col, token.content))
         elif token.type == "inline" and token.map:
             found.extend(_inline_problems(shown, lines, token))
-    return Rendered(Markup(_renderer().render(text)), sorted(found))
+    renderer = _renderer()
+    if found:  # parsed again with HTML off, so that the raw HTML shows as the text it is
+        return Rendered(Markup(renderer.render(text)), sorted(found))
+    # No raw HTML: both grammars read the text alike, and the tokens already made are rendered.
+    return Rendered(Markup(renderer.renderer.render(tokens, renderer.options, {})), [])
 
 
 def markdown_file(path: Path) -> Markup:

@@ -19,6 +19,8 @@ import json
 import re
 from dataclasses import astuple
 
+from typing import Callable
+
 from lxml import etree
 
 from .cache import Cache, code, key
@@ -171,19 +173,21 @@ def _shortened(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
-def quoted_passage(quotes: list[etree._Element], blocks: list[etree._Element]) -> str | None:
+def quoted_passage(quotes: list[etree._Element], blocks: list[etree._Element],
+                   readings_of: Callable[[etree._Element], tuple[str, str]] = readings) -> str | None:
     """The id of the first block that holds every one of the quotations, or else of the block where
-    the first begins: where a reference that cites them to a whole document means to point."""
+    the first begins: where a reference that cites them to a whole document means to point.
+    ``readings_of``: ``readings``, or the same kept for a build (a document's blocks are asked often)."""
     wanted = [parts_of(q) for q in quotes]
     if not wanted:
         return None
     for block in blocks:
-        texts = readings(block)
+        texts = readings_of(block)
         if all(any(stands_in(parts, text) for text in texts) for parts in wanted):
             return block.get(XML_ID)
     # A quotation that runs over several blocks: the block where it begins.
     opening = " ".join(wanted[0][0].split()[:8]) if wanted[0] else ""
     for block in blocks:
-        if opening and any(opening in text for text in readings(block)):
+        if opening and any(opening in text for text in readings_of(block)):
             return block.get(XML_ID)
     return None

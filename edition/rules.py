@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 from .diagnostics import BuildFailed
 from .load import NS
 from .model import XML_ID
-from .quotations import quoted_passage
+from .quotations import quoted_passage, readings
 from .resolve import Links
 
 _SPACE = re.compile(r"\s+")
@@ -290,7 +290,15 @@ def quoted_in(links: Links, ref: etree._Element, document) -> str | None:
     if key not in links.memo:
         blocks = [b for b in document.citable if etree.QName(b).localname != "head"
                   or b.getparent() is not document.document] + document.citable[:1]
-        links.memo[key] = quoted_passage(list(cit.iterfind("tei:quote", NS)), blocks)
+        links.memo[key] = quoted_passage(list(cit.iterfind("tei:quote", NS)), blocks, lambda b: _readings(links, b))
+    return links.memo[key]
+
+
+def _readings(links: Links, block: etree._Element) -> tuple[str, str]:
+    """A block's ``readings``, worked out once a build (the quoted passages of every note ask them)."""
+    key = ("readings", block)
+    if key not in links.memo:
+        links.memo[key] = readings(block)
     return links.memo[key]
 
 

@@ -375,8 +375,8 @@ def _index(folder: str, found: list[Record], binary: Path) -> dict[str, bytes]:
         raise _Failed("Pagefind answered in a way this edition does not know "
                       f"({', '.join(sorted({a['type'] for a in answers}))})")
     try:
-        files = _canonical({f["path"]: base64.b64decode(f["content"], validate=True) for f in answers[-1]["files"]},
-                           folder)
+        files = _canonical({f["path"]: base64.b64decode(f["content"], validate=True) for f in answers[-1]["files"]
+                            if _shipped(f["path"])}, folder)  # the rest (its user interfaces) is never decoded
     except (KeyError, TypeError, ValueError) as e:
         raise _Failed(f"Pagefind answered in a way this edition does not know ({type(e).__name__}: {e})") from None
     return files
@@ -462,8 +462,7 @@ _SIGNATURE = b"pagefind_dcd"
 def _canonical(written: dict[str, bytes], folder: str = INDEX_DIR) -> dict[str, bytes]:
     """The files the site needs, under pagefind/, with each filter's values and the metadata's
     filters sorted and the rewritten files named by their content: the same records, the same bytes."""
-    files = {path: data for path, data in written.items()
-             if path in SHIPPED or path.startswith(SHIPPED_PREFIXES)}
+    files = {path: data for path, data in written.items() if _shipped(path)}
     entry = json.loads(files["pagefind-entry.json"])
     if entry.get("version") == PAGEFIND_VERSION and not entry.get("languages"):
         raise _Failed("Pagefind indexed no passage: it found no word to index in any")
@@ -490,6 +489,10 @@ def _canonical(written: dict[str, bytes], folder: str = INDEX_DIR) -> dict[str, 
     entry["languages"][LANGUAGE]["hash"] = new_meta
     files["pagefind-entry.json"] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return {f"{folder}/{path}": data for path, data in sorted(files.items())}
+
+
+def _shipped(path: str) -> bool:
+    return path in SHIPPED or path.startswith(SHIPPED_PREFIXES)
 
 
 def _read_cbor_file(data: bytes, path: str):
