@@ -68,9 +68,10 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
     between builds (None: nothing kept). The output is the same bytes either way.
     """
     tei, others, apparatus = load_edition(source)
-    store = Cache(cache)
     if workers is None:
         workers = available() if 1 + len(others) >= PARALLEL_FROM else 1
+    # A build in one process leaves its cache's writes to a thread (none may run when workers fork).
+    store = Cache(cache, background=workers == 1)
     # Validation runs beside the model and the rendering, on the other cores; its problems
     # still come first: a failure below on an invalid file is reported as the validation's.
     validated = start_validation(
@@ -78,17 +79,18 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
         SCHEMA / "edition.sch", workers, store)
     try:
         edition = build_model(tei, others, apparatus)
-        check_quotations(edition, store)
         links = resolve(edition, read_base_url(SETTINGS) if base_url is None else base_url)
-        if validated.failed():  # a file is invalid: its problems now, before any page is made from it
-            validated()
         base = edition_key(links, templates)  # what every page and index depends on
-        if workers > 1:  # the pages first: Pagefind's thread is not yet there when they fork
-            files, found = render_site(links, templates, workers, store)
+        if validated.failed():  # a file is invalid: its problems now, before any page or index is made
+            validated()
+        if workers == 1:  # Pagefind indexes the passages in its own process meanwhile, from now on
             index = start_index(links, store, base)
-        else:  # Pagefind indexes the passages in its own process while the pages render
+        check_quotations(edition, store)
+        if validated.failed():  # the validation may have ended meanwhile
+            validated()
+        files, found = render_site(links, templates, workers, store)
+        if workers > 1:  # after the pages: Pagefind's threads are not there when the workers fork
             index = start_index(links, store, base)
-            files, found = render_site(links, templates, workers, store)
         files.update(index.files())  # the search index, under pagefind/
     except BaseException:
         validated()  # raises the validation's problems, if there are any

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import select
 import traceback
 from typing import Callable, Iterable, TypeVar
 
@@ -60,6 +61,15 @@ class Forked:
                     os._exit(code)
             os.close(write)
             self._children.append((pid, read))
+        self._received: dict[int, bytes] = {}  # by the read end: what a child has sent
+        self._outcome: list | BaseException | None = None
+
+    def ready(self) -> bool:
+        """Whether every child has sent its result (what has come is read, without waiting for more)."""
+        for _, read in self._children:
+            if read not in self._received and select.select([read], [], [], 0)[0]:
+                self._received[read] = _read_all(read)  # the child writes its result at once, then ends
+        return len(self._received) == len(self._children)
 
     def close(self) -> None:
         """Stop the children that are still working (this process gave up waiting for them)."""
@@ -73,12 +83,23 @@ class Forked:
         self._children = []
 
     def results(self) -> list[R]:
-        """The results in the order of the items; BuildFailed with every child's problems."""
+        """The results in the order of the items; BuildFailed with every child's problems. Asked
+        again, the same results (or the same failure)."""
+        if self._outcome is None:
+            try:
+                self._outcome = self._collect()
+            except (BuildFailed, RuntimeError) as e:
+                self._outcome = e
+        if isinstance(self._outcome, BaseException):
+            raise self._outcome
+        return self._outcome
+
+    def _collect(self) -> list[R]:
         results: list = [None] * self._count
         problems, errors = [], []
         for pid, read in self._children:
-            with os.fdopen(read, "rb") as pipe:
-                data = pipe.read()
+            data = self._received.pop(read) if read in self._received else _read_all(read)
+            os.close(read)
             os.waitpid(pid, 0)
             if not data:
                 errors.append(f"a worker process (pid {pid}) ended without a result")
@@ -97,6 +118,13 @@ class Forked:
         if problems:
             raise BuildFailed(problems)
         return results
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def fork_map(function: Callable[[T], R], items: Iterable[T], workers: int) -> list[R]:

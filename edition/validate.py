@@ -11,7 +11,9 @@ an id the edition has.
 from __future__ import annotations
 
 import json
+import os
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import astuple
@@ -147,26 +149,42 @@ def start_validation(sources: list[tuple[Source, Path]], sch_path: Path, workers
     if workers > 1 and len(todo) > 1:
         compile_schemas()  # here, once, for every worker
         forked = Forked(problems_of, todo, workers)
-        return Validation(lambda: done(forked.results()), lambda: known_bad)
+        return Validation(lambda: done(forked.results()), lambda: known_bad, "processes")
+    if workers == 1 and todo and threading.active_count() == 1 and hasattr(os, "fork"):
+        # A process with no other thread (a build from the command line) may fork safely: a child
+        # compiles and validates, and never holds this process's interpreter lock meanwhile.
+        forked = Forked(lambda i: (compile_schemas(), problems_of(i))[1], todo, 1)
+
+        def failed() -> bool:
+            if known_bad or not forked.ready():
+                return known_bad
+            try:
+                return any(forked.results())
+            except (BuildFailed, RuntimeError):  # a schema that does not compile, or a crash
+                return True
+
+        return Validation(lambda: done(forked.results()), failed, "process")
     if workers >= 1 and todo:  # compiled on the thread too: the build goes on meanwhile
         pool = ThreadPoolExecutor(max_workers=1)
         future = pool.submit(lambda: (compile_schemas(), [problems_of(i) for i in todo])[1])
         pool.shutdown(wait=False)
         return Validation(lambda: done(future.result()), lambda: known_bad or (
-            future.done() and future.exception() is None and any(future.result())))
+            future.done() and future.exception() is None and any(future.result())), "thread")
     if todo:
         compile_schemas()
-    return Validation(lambda: done([problems_of(i) for i in todo]), lambda: known_bad)
+    return Validation(lambda: done([problems_of(i) for i in todo]), lambda: known_bad, "here")
 
 
 class Validation:
     """The validation under way. Called, it waits and raises its problems (the same each time it is
     called); ``failed()`` says, without waiting, whether some file's problems are known already, so
-    that the build stops before making pages from a file that is not valid."""
+    that the build stops before making pages from a file that is not valid. ``where`` it runs:
+    "processes", "process", "thread", or "here" (at once, or nothing left to validate)."""
 
-    def __init__(self, finish: Callable[[], None], failed: Callable[[], bool]):
+    def __init__(self, finish: Callable[[], None], failed: Callable[[], bool], where: str):
         self._finish = finish
         self.failed = failed
+        self.where = where
         self._outcome: BuildFailed | bool | None = None
 
     def __call__(self) -> None:
