@@ -217,16 +217,23 @@ ENTRY_KINDS = ("person", "org", "place")
 
 
 def edition_violations(sources: list[Source]) -> list[Diagnostic]:
-    """Ids unique across the edition; every cross-file pointer names an id it has (@ref: an entry)."""
+    """Ids unique across the edition; every cross-file pointer names an id it has (@ref: an entry).
+
+    The ids and pointers are read as strings (an edition of a thousand documents has tens of
+    thousands); elements are looked at only where something is wrong."""
     found = []
-    where: dict[str, list[tuple[Source, etree._Element]]] = {}
-    for source in sources:
-        for element in _WITH_ID(source.root):
-            where.setdefault(element.get(XML_ID), []).append((source, element))
-    for identifier, places in where.items():
-        files = {id(source) for source, _ in places}
+    files_of: dict[str, list[int]] = {}  # each id: the files that have it, in order
+    entries: set[str] = set()  # the ids of persons, organisations and places
+    for i, source in enumerate(sources):
+        for identifier in _ID_VALUES(source.root):
+            files = files_of.setdefault(identifier, [])
+            if not files or files[-1] != i:
+                files.append(i)
+        entries.update(_ENTRY_ID_VALUES(source.root))
+    for identifier, files in files_of.items():
         if len(files) < 2:
             continue  # within one file, the Schematron reports it
+        places = [(sources[i], element) for i in files for element in _WITH_THE_ID(sources[i].root, id=identifier)]
         for source, element in places:
             others = ", ".join(f"{o.locator.shown}:{e.sourceline}" for o, e in places if e is not element)
             found.append(source.locator.at(
@@ -235,6 +242,9 @@ def edition_violations(sources: list[Source]) -> list[Diagnostic]:
                 "keeping the one already published"))
     found += _duplicate_numbers(sources)
     for source in sources:
+        if all((pointer[1:] in entries) if attr == "ref" else (pointer[1:] in files_of)
+               for attr, values in _POINTERS.items() for pointer in values(source.root)):
+            continue  # every pointer of the file lands: no element to look at
         for element in _POINTING(source.root):
             local = etree.QName(element).localname
             for attr in CROSS_FILE:
@@ -242,21 +252,28 @@ def edition_violations(sources: list[Source]) -> list[Diagnostic]:
                 if (pointer is None or not pointer.startswith("#") or local == "join"
                         or (local == "ptr" and element.get("type") == "noteAnchor")):
                     continue
-                targets = where.get(pointer[1:], [])
                 if attr == "ref":
-                    if not any(etree.QName(t).localname in ENTRY_KINDS for _, t in targets):
+                    if pointer[1:] not in entries:
                         found.append(source.locator.at(
                             element, f'@ref="{pointer}" names no person, org or place in standOff',
                             'write "#" and the id of an entry there, or add the entry'))
-                elif not targets:
+                elif pointer[1:] not in files_of:
                     found.append(source.locator.at(
                         element, f'@{attr}="{pointer}" points to no xml:id in the edition',
                         "correct the pointer or add the entry it names"))
     return found
 
 
-# The elements each rule looks at, found by libxml2 rather than by visiting every element in Python.
-_WITH_ID = etree.XPath("//*[@xml:id != '']")
+# What each rule looks at, found by libxml2 rather than by visiting every element in Python; plain
+# strings, where no element is needed.
+_TEI = {"tei": "http://www.tei-c.org/ns/1.0"}
+_ID_VALUES = etree.XPath("//@xml:id[. != '']", smart_strings=False)
+_ENTRY_ID_VALUES = etree.XPath(" | ".join(f"//tei:{kind}/@xml:id[. != '']" for kind in ENTRY_KINDS),
+                               namespaces=_TEI, smart_strings=False)
+_WITH_THE_ID = etree.XPath("//*[@xml:id = $id]")
+#: Each cross-file attribute's pointers, but a join's (its parts, in the file) and a note's anchor.
+_POINTERS = {attr: etree.XPath(f"//@{attr}[starts-with(., '#')][not(parent::tei:join or parent::tei:ptr[@type = 'noteAnchor'])]",
+                               namespaces=_TEI, smart_strings=False) for attr in CROSS_FILE}
 _POINTING = etree.XPath(" | ".join(f"//@{attr}[starts-with(., '#')]/.." for attr in CROSS_FILE))
 _DOCUMENTS = etree.XPath("//tei:div[@type = 'document'][@n != '']", namespaces={"tei": "http://www.tei-c.org/ns/1.0"})
 
