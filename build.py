@@ -98,9 +98,10 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
     validated()
     # Every anchor ever published still lands: on its passage, or where the lock says it moved.
     files, anchors = keep_anchors(files, read_lock(lock, missing_ok=locking), found)
-    files[MANIFEST] = manifest(files, anchors, edition, links.base_url)
+    digests: dict[str, str] = {}  # each file's SHA-256, worked out once for the manifest and the writing
+    files[MANIFEST] = manifest(files, anchors, edition, links.base_url, digests)
     if site is not None:
-        publish(files, site)
+        publish(files, site, digests)
     return links, files
 
 

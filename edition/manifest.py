@@ -16,8 +16,11 @@ from .pages import all_pages
 from .render import TEI_DIR
 
 
-def manifest(files: dict[str, bytes], anchors: dict[str, list[str]], edition: Edition, base_url: str) -> bytes:
-    """The manifest of ``files``, whose pages have ``anchors`` (page -> ids)."""
+def manifest(files: dict[str, bytes], anchors: dict[str, list[str]], edition: Edition, base_url: str,
+             digests: dict[str, str] | None = None) -> bytes:
+    """The manifest of ``files``, whose pages have ``anchors`` (page -> ids). ``digests``: the SHA-256
+    of files, where they are known already (``file_digests``); it is filled in with the others."""
+    digests = {} if digests is None else digests
     tei = f"{TEI_DIR}/{edition.source.path.name}"
     titles = {page.path: page.title for page in all_pages(edition)}
     data = {
@@ -28,13 +31,22 @@ def manifest(files: dict[str, bytes], anchors: dict[str, list[str]], edition: Ed
                               "reading": d.pages["reading"], "diplomatic": d.pages["diplomatic"],
                               "cite": d.pages["cite"], "tei": f"{TEI_DIR}/{d.tei_name}", "frus": d.volume.url}
                       for d in edition.documents},
-        "tei": {"path": tei, "sha256": hashlib.sha256(files[tei]).hexdigest()},
+        "tei": {"path": tei, "sha256": file_digests(files, [tei], digests)[tei]},
         "pages": {path: {"title": titles.get(path, ""), "anchors": ids}
                   for path, ids in anchors.items()},
-        "files": {path: {"sha256": hashlib.sha256(data).hexdigest()}
-                  for path, data in sorted(files.items()) if not path.endswith(".html")},
+        "files": {path: {"sha256": digest} for path, digest in
+                  file_digests(files, [path for path in files if not path.endswith(".html")], digests).items()},
     }
     return _readable_json(data).encode("utf-8")
+
+
+def file_digests(files: dict[str, bytes], paths: list[str], known: dict[str, str]) -> dict[str, str]:
+    """The SHA-256 of each of ``paths``, by path, sorted; each worked out once and kept in ``known``
+    (the manifest and the writing of the site both need them)."""
+    for path in paths:
+        if path not in known:
+            known[path] = hashlib.sha256(files[path]).hexdigest()
+    return {path: known[path] for path in sorted(paths)}
 
 
 def _readable_json(data: dict) -> str:

@@ -27,12 +27,14 @@ def builds_dir(site: Path) -> Path:
     return site.parent / f".{site.name}-builds"
 
 
-def publish(files: dict[str, bytes], site: Path) -> Path:
+def publish(files: dict[str, bytes], site: Path, digests: dict[str, str] | None = None) -> Path:
     """Write ``files`` as the new site and switch ``site`` to it; return the build directory.
 
     A file the site already has, with the same bytes (by the SHA-256 each build records beside
     itself, ``DIGESTS``), is linked into the new build rather than written again: the files
-    are shared, not changed, so the previous site stays as it was until the switch."""
+    are shared, not changed, so the previous site stays as it was until the switch. ``digests``:
+    the SHA-256 of files already worked out (the manifest's), by path."""
+    digests_known = digests or {}
     site = site.absolute()
     builds = builds_dir(site)
     stamp = source_date_epoch()
@@ -42,26 +44,28 @@ def publish(files: dict[str, bytes], site: Path) -> Path:
         known = _read_digests(previous) if previous is not None else {}
         build = Path(tempfile.mkdtemp(prefix="build-", dir=builds))
         made = {str(build)}
-        digests: dict[str, list] = {}
+        before = f"{previous}/" if previous is not None else ""
+        written: dict[str, list] = {}
         # Plain strings and file descriptors: a thousand documents make tens of thousands of files.
         for relative, data in sorted(files.items()):
-            target = os.path.join(build, *_safe_parts(relative))
-            folder = os.path.dirname(target)
+            _safe_parts(relative)
+            target = f"{build}/{relative}"
+            folder = target.rpartition("/")[0]
             if folder not in made:
                 os.makedirs(folder, exist_ok=True)
                 made.add(folder)
-            digest = hashlib.sha256(data).hexdigest()
+            digest = digests_known.get(relative) or hashlib.sha256(data).hexdigest()
             kept = known.get(relative)
-            if (kept is not None and kept[0] == digest and _unchanged(os.path.join(previous, relative), kept, stamp)
-                    and _linked(os.path.join(previous, relative), target)):
+            if (kept is not None and kept[0] == digest and _unchanged(before + relative, kept, stamp)
+                    and _linked(before + relative, target)):
                 mtime = kept[2]
             else:
                 mtime = _write(target, data)
                 if stamp is not None:
                     os.utime(target, (stamp, stamp))
                     mtime = stamp * 1_000_000_000
-            digests[relative] = [digest, len(data), mtime]
-        _write_digests(build, digests)
+            written[relative] = [digest, len(data), mtime]
+        _write_digests(build, written)
         build.chmod(0o755)
         _switch(site, build)
     except OSError as e:
