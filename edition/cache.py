@@ -78,11 +78,12 @@ class Cache:
         if self.background and os.getpid() == _PROCESS:
             with _lock:
                 _pending[(self.folder, name)] = data
-            _writer().submit(self._written, name, data)
+            _writer().submit(self._write_behind, name, data)
         else:
             self._write(name, data)
 
-    def _written(self, name: str, data: bytes) -> None:
+    def _write_behind(self, name: str, data: bytes) -> None:
+        # on the writer thread: written, the entry is no longer read from memory
         try:
             self._write(name, data)
         finally:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import astuple
-
 from typing import Callable
 
 from lxml import etree

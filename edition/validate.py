@@ -25,7 +25,7 @@ from lxml import etree, isoschematron
 
 from .cache import Cache, code, key
 from .diagnostics import BuildFailed, Diagnostic, display_path
-from .load import Source
+from .load import NS, Source
 from .parallel import Forked
 
 SVRL = "{http://purl.oclc.org/dsdl/svrl}"
@@ -246,11 +246,9 @@ def edition_violations(sources: list[Source]) -> list[Diagnostic]:
                for attr, values in _POINTERS.items() for pointer in values(source.root)):
             continue  # every pointer of the file lands: no element to look at
         for element in _POINTING(source.root):
-            local = etree.QName(element).localname
             for attr in CROSS_FILE:
                 pointer = element.get(attr)
-                if (pointer is None or not pointer.startswith("#") or local == "join"
-                        or (local == "ptr" and element.get("type") == "noteAnchor")):
+                if pointer is None or not pointer.startswith("#"):
                     continue
                 if attr == "ref":
                     if pointer[1:] not in entries:
@@ -266,16 +264,16 @@ def edition_violations(sources: list[Source]) -> list[Diagnostic]:
 
 # What each rule looks at, found by libxml2 rather than by visiting every element in Python; plain
 # strings, where no element is needed.
-_TEI = {"tei": "http://www.tei-c.org/ns/1.0"}
 _ID_VALUES = etree.XPath("//@xml:id[. != '']", smart_strings=False)
 _ENTRY_ID_VALUES = etree.XPath(" | ".join(f"//tei:{kind}/@xml:id[. != '']" for kind in ENTRY_KINDS),
-                               namespaces=_TEI, smart_strings=False)
+                               namespaces=NS, smart_strings=False)
 _WITH_THE_ID = etree.XPath("//*[@xml:id = $id]")
-#: Each cross-file attribute's pointers, but a join's (its parts, in the file) and a note's anchor.
-_POINTERS = {attr: etree.XPath(f"//@{attr}[starts-with(., '#')][not(parent::tei:join or parent::tei:ptr[@type = 'noteAnchor'])]",
-                               namespaces=_TEI, smart_strings=False) for attr in CROSS_FILE}
-_POINTING = etree.XPath(" | ".join(f"//@{attr}[starts-with(., '#')]/.." for attr in CROSS_FILE))
-_DOCUMENTS = etree.XPath("//tei:div[@type = 'document'][@n != '']", namespaces={"tei": "http://www.tei-c.org/ns/1.0"})
+#: A pointer that may cross files: "#…" in one of CROSS_FILE, but a join's (its parts, in the file) and
+#: a note's anchor (the Schematron checks both).
+_CROSSING = "[starts-with(., '#')][not(parent::tei:join or parent::tei:ptr[@type = 'noteAnchor'])]"
+_POINTERS = {attr: etree.XPath(f"//@{attr}{_CROSSING}", namespaces=NS, smart_strings=False) for attr in CROSS_FILE}
+_POINTING = etree.XPath(" | ".join(f"//@{attr}{_CROSSING}/.." for attr in CROSS_FILE), namespaces=NS)
+_DOCUMENTS = etree.XPath("//tei:div[@type = 'document'][@n != '']", namespaces=NS)
 
 
 def _duplicate_numbers(sources: list[Source]) -> list[Diagnostic]:

@@ -48,8 +48,7 @@ def publish(files: dict[str, bytes], site: Path, digests: dict[str, str] | None 
         written: dict[str, list] = {}
         # Plain strings and file descriptors: a thousand documents make tens of thousands of files.
         for relative, data in sorted(files.items()):
-            _safe_parts(relative)
-            target = f"{build}/{relative}"
+            target = f"{build}/{_inside(relative)}"
             folder = target.rpartition("/")[0]
             if folder not in made:
                 os.makedirs(folder, exist_ok=True)
@@ -137,11 +136,11 @@ def source_date_epoch() -> int | None:
     return int(value)
 
 
-def _safe_parts(relative: str) -> list[str]:
-    parts = relative.split("/")
-    if not relative or any(part in ("", ".", "..") for part in parts):  # absolute, empty or upward
+def _inside(relative: str) -> str:
+    """``relative``, once it is known to name a file within the site."""
+    if not relative or any(part in ("", ".", "..") for part in relative.split("/")):  # absolute, empty or upward
         raise ValueError(f"refusing to write outside the site: {relative!r}")
-    return parts
+    return relative
 
 
 def _write(path: str, data: bytes) -> int:
