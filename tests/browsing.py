@@ -36,6 +36,19 @@ CHROMIUM_FLAGS = [
 LOCAL_HOST = "127.0.0.1"
 
 
+def pytest_addoption(parser):
+    parser.addoption("--screenshots", action="store_true",
+                     help="also write a screenshot of every page at every width and in every mode, and a PDF "
+                          "of each, to test-artifacts/, for a person to look at")
+
+
+@pytest.fixture(scope="session")
+def screenshots(request) -> bool:
+    """Whether this run writes screenshots and PDFs (``--screenshots``): they are for a person to look
+    at, and take longer than everything the layout tests assert."""
+    return request.config.getoption("screenshots")
+
+
 # --- the pages -------------------------------------------------------------------------
 
 @functools.cache
@@ -55,6 +68,43 @@ def pages_having(xpath: str) -> list[str]:
     from lxml import html
 
     return [path for path in site_pages() if html.fromstring(site_files()[path]).xpath(xpath)]
+
+
+def navigation_targets() -> dict[str, str]:
+    """Every page or file the pages' navigation links to, with the first page that links to it."""
+    from urllib.parse import urljoin
+
+    from lxml import html
+
+    first: dict[str, str] = {}
+    for path in site_pages():
+        for href in html.fromstring(site_files()[path]).xpath("//nav//a/@href"):
+            first.setdefault(urljoin(path, href), path)
+    return first
+
+
+#: For each link a selector finds: its ``href``, the address it resolves to, and whether a click on
+#: it is left to the browser. The click is a real event; a listener of the probe's own, on the
+#: window and so the last to hear it, notes whether a script of the page cancelled it (or stopped it
+#: on its way) and then cancels it itself, so that the page stays where it is.
+LINK_PROBE = """links => links.map(a => {
+    let cancelled = null;
+    const probe = e => { cancelled = e.defaultPrevented; e.preventDefault(); };
+    window.addEventListener('click', probe);
+    a.dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true, view: window}));
+    window.removeEventListener('click', probe);
+    return {href: a.getAttribute('href'), url: a.href, taken: cancelled !== false};
+})"""
+
+
+def clickable_and_left_to_the_browser(page, selector: str) -> list[dict]:
+    """The links ``selector`` finds on the page, each checked to receive a click where a reader
+    clicks it (shown, steady, enabled, with nothing over it: Playwright's checks before a click)
+    and probed (``LINK_PROBE``) without leaving the page."""
+    links = page.locator(selector)
+    for i in range(links.count()):
+        links.nth(i).click(trial=True)
+    return page.eval_on_selector_all(selector, LINK_PROBE)
 
 
 # --- the tools -------------------------------------------------------------------------

@@ -2,11 +2,12 @@
 navigation, name links and their pop-ups by mouse and keyboard, no errors, nothing from elsewhere."""
 from __future__ import annotations
 
+from os.path import dirname, relpath
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from browsing import in_viewport, pages_having, site_pages
+from browsing import clickable_and_left_to_the_browser, in_viewport, navigation_targets, pages_having, site_pages
 
 NOTEREF = "//a[@role='doc-noteref']"
 #: Every page that shows the document or part of it; the full views show all of it, under the
@@ -97,19 +98,47 @@ def test_every_passage_of_a_view_lands_on_it_in_the_reading_text_too(name, serve
 
 
 @pytest.mark.parametrize("name", site_pages())
-def test_every_link_of_the_navigation_opens_its_page_and_marks_it_current(name, served, open_tab):
+def test_every_link_of_the_navigation_takes_a_click_and_leads_to_a_page_of_the_site(name, served, open_tab):
+    """Every link of every page's navigation, checked where it stands without leaving the page; a click
+    on each, followed to its page, is the next test's, once a page (scripts cannot take it: this test)."""
     page = open_tab().page
     page.goto(served + name)
-    links = page.eval_on_selector_all("nav a", "links => links.map(a => a.getAttribute('href'))")
+    links = clickable_and_left_to_the_browser(page, "nav a")
     assert links
-    for href in links:
-        page.goto(served + name)
-        with page.expect_navigation() as navigation:
-            page.click(f"nav a[href='{href}']")
-        assert navigation.value.status == 200, href
-        if href.endswith(".html"):
-            current = page.eval_on_selector_all("nav a[aria-current=page]", "links => links.map(a => a.getAttribute('href'))")
-            assert current == [href], f"from {name}, {href} marks {current} as current"
+    assert [link["href"] for link in links if link["taken"]] == [], "a script takes the click"
+    for link in links:
+        assert link["url"] == urljoin(served + name, link["href"])
+        assert page.request.get(link["url"]).status == 200, link["href"]
+
+
+@pytest.mark.parametrize("target", sorted(navigation_targets()))
+def test_a_click_in_the_navigation_opens_its_page_and_the_page_marks_itself_current(target, served, open_tab):
+    """Clicked from the first page that links to it (the same link on every other page is checked
+    by the test before, which would see a script that took the click on that page alone)."""
+    name = navigation_targets()[target]
+    href = relpath(target, dirname(name) or ".")
+    page = open_tab().page
+    page.goto(served + name)
+    with page.expect_navigation() as navigation:
+        page.click(f"nav a[href='{href}']")
+    assert navigation.value.status == 200 and page.url == served + target
+    if target.endswith(".html"):
+        current = page.eval_on_selector_all("nav a[aria-current=page]", "links => links.map(a => a.getAttribute('href'))")
+        assert current == [relpath(target, dirname(target) or ".")], f"{target} marks {current} as current"
+
+
+def test_the_link_probe_sees_a_click_that_a_script_cancels_or_stops(tmp_path, serve, open_tab):
+    (tmp_path / "page.html").write_text(
+        '<!DOCTYPE html><html lang="en"><title>t</title><link rel="icon" href="data:,">'
+        '<nav><a id="plain" href="a.html">a</a> <a id="cancelled" href="b.html">b</a> <a id="stopped" href="c.html">c</a></nav>'
+        '<script>document.getElementById("cancelled").addEventListener("click", e => e.preventDefault());'
+        'document.getElementById("stopped").addEventListener("click", e => e.stopPropagation());</script>',
+        encoding="utf-8")
+    page = open_tab().page
+    page.goto(serve(tmp_path) + "page.html")
+    links = clickable_and_left_to_the_browser(page, "nav a")
+    assert [(link["href"], link["taken"]) for link in links] == [("a.html", False), ("b.html", True), ("c.html", True)]
+    assert page.url.endswith("/page.html")  # the probe followed no link
 
 
 @pytest.mark.parametrize("name", site_pages())

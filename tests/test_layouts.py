@@ -1,5 +1,6 @@
 """Every page at phone, tablet and desktop widths, in light and dark colours and in
-print: screenshots for a person to look at, and what can be asserted of them."""
+print: what can be asserted of them, and (with ``--screenshots``) screenshots and PDFs for a
+person to look at."""
 from __future__ import annotations
 
 import shutil
@@ -22,10 +23,11 @@ LONGEST_LINE_EM = 45     # about 90 characters: beyond this lines are hard to fo
 
 
 @pytest.fixture(scope="module", autouse=True)
-def fresh_screenshots():
-    """Old screenshots go, so that what is there is this run's, of this site's pages."""
-    shutil.rmtree(ARTIFACTS / SCREENSHOTS, ignore_errors=True)
-    shutil.rmtree(ARTIFACTS / "print", ignore_errors=True)
+def fresh_screenshots(screenshots):
+    """Old screenshots go when new ones are taken, so that what is there is one run's, of one site's pages."""
+    if screenshots:
+        shutil.rmtree(ARTIFACTS / SCREENSHOTS, ignore_errors=True)
+        shutil.rmtree(ARTIFACTS / "print", ignore_errors=True)
 
 
 def open_in(open_tab, served: str, name: str, width: int, mode: str):
@@ -41,43 +43,58 @@ def file_name(name: str) -> str:
     return name.removesuffix(".html").replace("/", "_")
 
 
+PHONE_WIDTH, PRINT_WIDTH = 375, 768
+
+
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("name", site_pages())
-def test_a_screenshot_of_the_page_is_taken_and_its_text_is_readable(name, width, mode, served, open_tab):
-    page = open_in(open_tab, served, name, width, mode)
-    shot = artifacts(SCREENSHOTS) / f"{file_name(name)}-{width}-{mode}.png"
-    page.screenshot(path=str(shot), full_page=True)
-    assert shot.stat().st_size > 0
+def test_at_every_width_the_page_is_readable_on_a_phone_never_scrolls_sideways_and_it_prints(
+        name, mode, served, open_tab, screenshots):
+    """The page loaded once a mode, and the window set to each width in turn (the layout follows the
+    width alone: no script of the pages reads it): its text readable at every width, nothing wider
+    than a phone on a phone, and in print the text and notes without the screen's machinery. With
+    --screenshots, a screenshot at each width and a PDF of the printed page."""
+    page = open_in(open_tab, served, name, WIDTHS[0], mode)
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 800})
+        if screenshots:
+            shot = artifacts(SCREENSHOTS) / f"{file_name(name)}-{width}-{mode}.png"
+            page.screenshot(path=str(shot), full_page=True)
+            assert shot.stat().st_size > 0
+        readable(page, width, mode)
+        if width == PHONE_WIDTH and mode != "print":
+            never_scrolls_sideways(page, width)
+        if width == PRINT_WIDTH and mode == "print":
+            printed(page)
+            if screenshots:
+                page.pdf(path=str(artifacts("print") / f"{file_name(name)}.pdf"), format="A4")
+
+
+def readable(page, width: int, mode: str) -> None:
     sizes = page.eval_on_selector_all("main p", """ps => ps.filter(p => p.checkVisibility()).map(p => {
         const s = getComputedStyle(p);
         return [p.textContent.trim().slice(0, 30), parseFloat(s.fontSize), p.clientWidth / parseFloat(s.fontSize)]; })""")
-    assert sizes
-    assert [text for text, px, _ in sizes if px < SMALLEST_TEXT_PX] == [], "text set too small"
+    assert sizes, width
+    assert [text for text, px, _ in sizes if px < SMALLEST_TEXT_PX] == [], f"text set too small at {width} px"
     if mode != "print":  # a printed line is as long as the paper is wide, not the window
-        assert [text for text, _, em in sizes if em > LONGEST_LINE_EM] == [], "lines too long"
+        assert [text for text, _, em in sizes if em > LONGEST_LINE_EM] == [], f"lines too long at {width} px"
 
 
-@pytest.mark.parametrize("mode", ["light", "dark"])
-@pytest.mark.parametrize("name", site_pages())
-def test_at_375_px_the_page_never_scrolls_sideways(name, mode, served, open_tab):
-    page = open_in(open_tab, served, name, 375, mode)
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+def never_scrolls_sideways(page, width: int) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
     wider = page.evaluate("""() => [...document.body.querySelectorAll('*')]
         .filter(e => e.getBoundingClientRect().right > innerWidth + 0.5 && e.checkVisibility())
         .filter(e => !e.closest('.visually-hidden, .skip-link'))
         .map(e => e.tagName + (e.id ? '#' + e.id : '') + ' ' + e.textContent.trim().slice(0, 30))""")
-    assert wider == []
+    assert wider == [], f"wider than {width} px"
 
 
-@pytest.mark.parametrize("name", site_pages())
-def test_printing_hides_the_screen_machinery_and_shows_the_text_and_notes(name, served, open_tab):
-    page = open_in(open_tab, served, name, 768, "print")
+def printed(page) -> None:
+    """Printing hides the screen's machinery and shows the text and notes."""
     shown = page.eval_on_selector_all(SCREEN_ONLY, "all => all.filter(e => e.checkVisibility()).map(e => e.outerHTML.slice(0, 80))")
     assert shown == []
-    printed = page.eval_on_selector_all(PRINTED, "all => all.map(e => [e.outerHTML.slice(0, 60), e.checkVisibility()])")
-    assert printed and [html for html, visible in printed if not visible] == []
-    page.pdf(path=str(artifacts("print") / f"{file_name(name)}.pdf"), format="A4")
+    on_paper = page.eval_on_selector_all(PRINTED, "all => all.map(e => [e.outerHTML.slice(0, 60), e.checkVisibility()])")
+    assert on_paper and [html for html, visible in on_paper if not visible] == []
 
 
 def test_printing_the_reading_text_shows_every_note_in_full(served, open_tab, site):
@@ -85,7 +102,7 @@ def test_printing_the_reading_text_shows_every_note_in_full(served, open_tab, si
 
     from conftest import visible_text
 
-    page = open_in(open_tab, served, "text.html", 768, "print")
+    page = open_in(open_tab, served, "text.html", PRINT_WIDTH, "print")
     notes = html.fromstring((site / "text.html").read_bytes()).xpath("//*[@role='doc-footnote']")
     assert notes
     for note in notes:

@@ -4,11 +4,12 @@ opened straight from the file system."""
 from __future__ import annotations
 
 import re
+from os.path import dirname, relpath
 
 import pytest
 from lxml import html
 
-from browsing import site_files, site_pages
+from browsing import clickable_and_left_to_the_browser, navigation_targets, site_files, site_pages
 
 # What must be visible on every page that has it, with no script.
 ESSENTIALS = {
@@ -84,15 +85,31 @@ def test_the_text_check_notices_text_that_only_a_script_reveals(tmp_path, serve,
 
 @pytest.mark.parametrize("name", site_pages())
 def test_the_page_opened_from_the_file_system_is_styled_and_its_links_work(name, site, open_tab):
+    """Its navigation's links checked where they stand, without leaving the page; a click on each,
+    followed to its page, is the next test's, once a page."""
     visit = open_tab()
     page = visit.page
     page.goto((site / name).resolve().as_uri())
     assert page.evaluate("getComputedStyle(document.body).maxWidth") != "none", "the stylesheet did not load"
     assert shown_text(page, ", noscript") == source_text(name, also_drop=" | //noscript")
-    for href in page.eval_on_selector_all("nav a[href$='.html']", "links => links.map(a => a.getAttribute('href'))"):
-        page.goto((site / name).resolve().as_uri())
-        with page.expect_navigation():
-            page.click(f"nav a[href='{href}']")
-        assert page.url == (site / name).resolve().parent.joinpath(href).as_uri()
-        assert page.title()
+    links = clickable_and_left_to_the_browser(page, "nav a[href$='.html']")
+    assert links and [link["href"] for link in links if link["taken"]] == [], "a script takes the click"
+    for link in links:
+        target = (site / name).resolve().parent.joinpath(link["href"])
+        assert link["url"] == target.as_uri() and target.is_file(), link["href"]
+    assert visit.errors == [] and visit.outside == []
+
+
+@pytest.mark.parametrize("target", sorted(t for t in navigation_targets() if t.endswith(".html")))
+def test_a_click_in_the_navigation_opens_its_page_from_the_file_system(target, site, open_tab):
+    """Clicked from the first page that links to it; the same link on every other page is checked by
+    the test before."""
+    name = navigation_targets()[target]
+    visit = open_tab()
+    page = visit.page
+    page.goto((site / name).resolve().as_uri())
+    with page.expect_navigation():
+        page.click(f"nav a[href='{relpath(target, dirname(name) or '.')}']")
+    assert page.url == (site / target).resolve().as_uri()
+    assert page.title()
     assert visit.errors == [] and visit.outside == []
