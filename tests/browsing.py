@@ -84,25 +84,31 @@ def navigation_targets() -> dict[str, str]:
 
 
 #: For each link a selector finds: its ``href``, the address it resolves to, and whether a click on
-#: it is left to the browser. The click is a real event; a listener of the probe's own, on the
-#: window and so the last to hear it, notes whether a script of the page cancelled it (or stopped it
-#: on its way) and then cancels it itself, so that the page stays where it is.
+#: it, or the Enter key pressed on it, is left to the browser. Each is a real event; a listener of the
+#: probe's own, on the window and so the last to hear it, notes whether a script of the page cancelled
+#: it (or stopped it on its way) and then cancels it itself, so that the page stays where it is.
 LINK_PROBE = """links => links.map(a => {
-    let cancelled = null;
-    const probe = e => { cancelled = e.defaultPrevented; e.preventDefault(); };
-    window.addEventListener('click', probe);
-    a.dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true, view: window}));
-    window.removeEventListener('click', probe);
-    return {href: a.getAttribute('href'), url: a.href, taken: cancelled !== false};
+    const left = event => {
+        let cancelled = null;
+        const probe = e => { cancelled = e.defaultPrevented; e.preventDefault(); };
+        window.addEventListener(event.type, probe);
+        a.dispatchEvent(event);
+        window.removeEventListener(event.type, probe);
+        return cancelled === false;
+    };
+    const click = left(new MouseEvent('click', {bubbles: true, cancelable: true, view: window}));
+    const enter = left(new KeyboardEvent('keydown', {key: 'Enter', code: 'Enter', bubbles: true, cancelable: true}));
+    return {href: a.getAttribute('href'), url: a.href, taken: !(click && enter)};
 })"""
 
 
 def clickable_and_left_to_the_browser(page, selector: str) -> list[dict]:
-    """The links ``selector`` finds on the page, each checked to receive a click where a reader
-    clicks it (shown, steady, enabled, with nothing over it: Playwright's checks before a click)
-    and probed (``LINK_PROBE``) without leaving the page."""
+    """The links ``selector`` finds on the page, each probed (``LINK_PROBE``) without leaving the
+    page; the first link to each address also checked to receive a click where a reader clicks it
+    (shown, steady, enabled, with nothing over it: Playwright's checks before a click)."""
     links = page.locator(selector)
-    for i in range(links.count()):
+    hrefs = page.eval_on_selector_all(selector, "links => links.map(a => a.getAttribute('href'))")
+    for i in sorted({href: i for i, href in reversed(list(enumerate(hrefs)))}.values()):
         links.nth(i).click(trial=True)
     return page.eval_on_selector_all(selector, LINK_PROBE)
 

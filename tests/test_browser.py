@@ -127,17 +127,20 @@ def test_a_click_in_the_navigation_opens_its_page_and_the_page_marks_itself_curr
         assert current == [relpath(target, dirname(target) or ".")], f"{target} marks {current} as current"
 
 
-def test_the_link_probe_sees_a_click_that_a_script_cancels_or_stops(tmp_path, serve, open_tab):
+def test_the_link_probe_sees_a_click_or_a_key_that_a_script_cancels_or_stops(tmp_path, serve, open_tab):
     (tmp_path / "page.html").write_text(
         '<!DOCTYPE html><html lang="en"><title>t</title><link rel="icon" href="data:,">'
-        '<nav><a id="plain" href="a.html">a</a> <a id="cancelled" href="b.html">b</a> <a id="stopped" href="c.html">c</a></nav>'
+        '<nav><a id="plain" href="a.html">a</a> <a id="cancelled" href="b.html">b</a> <a id="stopped" href="c.html">c</a>'
+        ' <a id="keyed" href="d.html">d</a></nav>'
         '<script>document.getElementById("cancelled").addEventListener("click", e => e.preventDefault());'
-        'document.getElementById("stopped").addEventListener("click", e => e.stopPropagation());</script>',
-        encoding="utf-8")
+        'document.getElementById("stopped").addEventListener("click", e => e.stopPropagation());'
+        'document.addEventListener("keydown", e => { if (e.target.id === "keyed" && e.key === "Enter") e.preventDefault(); });'
+        '</script>', encoding="utf-8")
     page = open_tab().page
     page.goto(serve(tmp_path) + "page.html")
     links = clickable_and_left_to_the_browser(page, "nav a")
-    assert [(link["href"], link["taken"]) for link in links] == [("a.html", False), ("b.html", True), ("c.html", True)]
+    assert [(link["href"], link["taken"]) for link in links] == [
+        ("a.html", False), ("b.html", True), ("c.html", True), ("d.html", True)]
     assert page.url.endswith("/page.html")  # the probe followed no link
 
 
@@ -172,24 +175,46 @@ def test_some_page_links_names_to_their_entries():
     assert pages_having(NAME_LINKS)
 
 
-@pytest.mark.parametrize("how", ["mouse", "keyboard"])
+def _first_name_links() -> dict[str, str]:
+    """Every entry a name links to, with the first page that links to it."""
+    from lxml import html
+
+    from browsing import site_files
+
+    first: dict[str, str] = {}
+    for name in pages_having(NAME_LINKS):
+        for href in html.fromstring(site_files()[name]).xpath(NAME_LINKS + "/@href"):
+            first.setdefault(urljoin(name, href), name)
+    return first
+
+
 @pytest.mark.parametrize("name", pages_having(NAME_LINKS))
-def test_a_name_link_opens_the_entry_of_its_name_by_mouse_and_by_keyboard(name, how, served, open_tab):
+def test_every_name_link_takes_a_click_and_the_enter_key(name, served, open_tab):
+    """Every name link of the page checked where it stands, without leaving the page; each entry
+    opened by mouse and by keyboard is the next test's."""
     page = open_tab().page
     page.goto(served + name)
-    hrefs = page.eval_on_selector_all("a.name", "links => links.map(a => a.getAttribute('href'))")
-    first_for_each_entry = {href: index for index, href in reversed(list(enumerate(hrefs)))}
-    for href, index in sorted(first_for_each_entry.items(), key=lambda item: item[1]):
-        page.goto(served + name)
-        link = page.locator("a.name").nth(index)
-        if how == "mouse":
-            link.click()
-        else:
-            link.focus()
-            page.keyboard.press("Enter")
-        page.wait_for_url(urljoin(served + name, href))
-        entry = urlsplit(page.url).fragment
-        assert _is_target_in_view(page, entry), f"{how}: {href} from {name} does not show its entry"
+    links = clickable_and_left_to_the_browser(page, "a.name")
+    assert links and [link["href"] for link in links if link["taken"]] == [], "a script takes the click or the key"
+    assert {urljoin(name, link["href"]) for link in links} <= set(_first_name_links())
+
+
+@pytest.mark.parametrize("how", ["mouse", "keyboard"])
+@pytest.mark.parametrize("entry", sorted(_first_name_links()))
+def test_a_name_link_opens_the_entry_of_its_name_by_mouse_and_by_keyboard(entry, how, served, open_tab):
+    """From the first page that names it, by its first link there."""
+    name = _first_name_links()[entry]
+    page = open_tab().page
+    page.goto(served + name)
+    link = page.locator(f"a.name[href='{relpath(entry, dirname(name) or '.')}']").first
+    if how == "mouse":
+        link.click()
+    else:
+        link.focus()
+        page.keyboard.press("Enter")
+    page.wait_for_url(served + entry)
+    fragment = urlsplit(page.url).fragment
+    assert _is_target_in_view(page, fragment), f"{how}: {entry} from {name} does not show its entry"
 
 
 @pytest.mark.parametrize("name", pages_having(NAME_LINKS))
