@@ -214,34 +214,79 @@ def is_local(url: str) -> bool:
     return parts.scheme in ("file", "data", "about", "blob") or parts.hostname == LOCAL_HOST
 
 
+#: What a tab can be given of its own; every other option (scripts off, the pages' policy bypassed)
+#: is its context's.
+TAB_OPTIONS = ("viewport", "color_scheme")
+
+
+class _Contexts:
+    """The browser's contexts, one for each set of context options, shared by the tests of a worker:
+    a context of its own for every tab would cost a new renderer process each time. Each test has
+    tabs of its own. Every request passes the context's guard, which stops and records, for the tab
+    that made it, any to anywhere but 127.0.0.1; routing turns the HTTP cache off, so that every tab
+    loads what it shows afresh, as in a context of its own."""
+
+    def __init__(self, browser):
+        self._browser = browser
+        self._made: dict[tuple, object] = {}
+        self.visits: dict[object, Visit] = {}   # by tab
+        self.unclaimed: list[str] = []          # stopped requests of a tab no test opened (a pop-up)
+
+    def tab(self, options: dict):
+        key = tuple(sorted(options.items()))
+        if key not in self._made:
+            context = self._browser.new_context(service_workers="block", **options)
+            context.route("**/*", self._guard)
+            self._made[key] = context
+        return self._made[key].new_page()
+
+    def _guard(self, route):
+        if is_local(route.request.url):
+            route.continue_()
+            return
+        try:
+            visit = self.visits.get(route.request.frame.page)
+        except Exception:  # noqa: BLE001 - a request of no frame, or of a tab closed meanwhile
+            visit = None
+        (visit.outside if visit is not None else self.unclaimed).append(route.request.url)
+        route.abort("blockedbyclient")
+
+    def close(self):
+        for context in self._made.values():
+            context.close()
+
+
+@pytest.fixture(scope="session")
+def contexts(browser):
+    shared = _Contexts(browser)
+    yield shared
+    shared.close()
+
+
 @pytest.fixture
-def open_tab(browser):
-    """A fresh tab in its own context; requests to anywhere but 127.0.0.1 are
-    recorded and stopped before they leave the machine. Any console error or failed
-    request on any page a test opens fails that test when it ends (the site's icon
-    included), unless the tab was opened with ``expect_errors=True``."""
-    contexts, visits = [], []
+def open_tab(contexts):
+    """A fresh tab; requests to anywhere but 127.0.0.1 are recorded and stopped before they leave
+    the machine. Any console error or failed request on any page a test opens fails that test when
+    it ends (the site's icon included), unless the tab was opened with ``expect_errors=True``. The
+    tab's width and colours are its own; its other options choose the context it opens in."""
+    visits = []
 
     def open_(expect_errors: bool = False, **options) -> Visit:
-        context = browser.new_context(service_workers="block", **options)
-        contexts.append(context)
-        page = context.new_page()
+        own = {name: options.pop(name) for name in TAB_OPTIONS if name in options}
+        page = contexts.tab(options)
+        if "viewport" in own:
+            page.set_viewport_size(own["viewport"])
+        if "color_scheme" in own:
+            page.emulate_media(color_scheme=own["color_scheme"])
         visit = Visit(page, expect_errors=expect_errors)
         visits.append(visit)
-
-        def guard(route):
-            if is_local(route.request.url):
-                route.continue_()
-            else:
-                visit.outside.append(route.request.url)
-                route.abort("blockedbyclient")
+        contexts.visits[page] = visit
 
         def response(r):
             visit.responses.append(r)
             if r.status >= 400 and is_local(r.url):
                 visit.errors.append(f"HTTP {r.status}: {r.url}")
 
-        context.route("**/*", guard)
         page.on("console", lambda m: visit.errors.append(f"console {m.type}: {m.text} ({m.location.get('url', '')})")
                 if m.type == "error" else None)
         page.on("pageerror", lambda e: visit.errors.append(f"uncaught: {e}"))
@@ -254,8 +299,12 @@ def open_tab(browser):
 
     yield open_
     seen = [f"{v.page.url}: {error}" for v in visits if not v.expect_errors for error in v.errors]
-    for context in contexts:
-        context.close()
+    for visit in visits:
+        contexts.visits.pop(visit.page, None)
+        visit.page.close()
+    unclaimed, contexts.unclaimed[:] = list(contexts.unclaimed), []
+    if unclaimed:
+        seen.append(f"requests to elsewhere from a tab no test opened, stopped: {unclaimed}")
     if seen:
         pytest.fail("errors in the browser:\n" + "\n".join(seen), pytrace=False)
 
