@@ -70,31 +70,46 @@ def pages_having(xpath: str) -> list[str]:
     return [path for path in site_pages() if html.fromstring(site_files()[path]).xpath(xpath)]
 
 
-def navigation_targets() -> dict[str, str]:
-    """Every page or file the pages' navigation links to, with the first page that links to it."""
+#: The links of a page's navigation, edition-level and document-level.
+NAVIGATION = "//nav//a"
+
+
+@functools.cache
+def first_links(xpath: str) -> dict[str, tuple[str, str]]:
+    """Every address the links ``xpath`` finds lead to, in the site, with the first page that has
+    such a link and its ``href`` there."""
     from urllib.parse import urljoin
 
     from lxml import html
 
-    first: dict[str, str] = {}
+    first: dict[str, tuple[str, str]] = {}
     for path in site_pages():
-        for href in html.fromstring(site_files()[path]).xpath("//nav//a/@href"):
-            first.setdefault(urljoin(path, href), path)
+        for href in html.fromstring(site_files()[path]).xpath(xpath + "/@href"):
+            first.setdefault(urljoin(path, href), (path, href))
     return first
 
 
 #: For each link a selector finds: its ``href``, the address it resolves to, and whether a click on
-#: it, or the Enter key pressed on it, is left to the browser. Each is a real event; a listener of the
-#: probe's own, on the window and so the last to hear it, notes whether a script of the page cancelled
-#: it (or stopped it on its way) and then cancels it itself, so that the page stays where it is.
+#: it, or the Enter key pressed on it, is left to the browser. Each is a real event. A listener of the
+#: probe's own on the window, the last to hear the event, notes whether a script of the page cancelled
+#: it, and then cancels it itself, so that the page stays where it is; another, the first to hear it,
+#: makes stopping the event on its way (which the last would never hear) cancel it too, and notes that.
 LINK_PROBE = """links => links.map(a => {
     const left = event => {
-        let cancelled = null;
+        let cancelled = null, stopped = false;
+        const watch = e => {
+            for (const name of ['stopPropagation', 'stopImmediatePropagation']) {
+                const stop = e[name].bind(e);
+                e[name] = () => { stopped = true; e.preventDefault(); stop(); };
+            }
+        };
         const probe = e => { cancelled = e.defaultPrevented; e.preventDefault(); };
+        window.addEventListener(event.type, watch, true);
         window.addEventListener(event.type, probe);
         a.dispatchEvent(event);
+        window.removeEventListener(event.type, watch, true);
         window.removeEventListener(event.type, probe);
-        return cancelled === false;
+        return !stopped && cancelled === false;
     };
     const click = left(new MouseEvent('click', {bubbles: true, cancelable: true, view: window}));
     const enter = left(new KeyboardEvent('keydown', {key: 'Enter', code: 'Enter', bubbles: true, cancelable: true}));
@@ -106,11 +121,11 @@ def clickable_and_left_to_the_browser(page, selector: str) -> list[dict]:
     """The links ``selector`` finds on the page, each probed (``LINK_PROBE``) without leaving the
     page; the first link to each address also checked to receive a click where a reader clicks it
     (shown, steady, enabled, with nothing over it: Playwright's checks before a click)."""
+    probed = page.eval_on_selector_all(selector, LINK_PROBE)
     links = page.locator(selector)
-    hrefs = page.eval_on_selector_all(selector, "links => links.map(a => a.getAttribute('href'))")
-    for i in sorted({href: i for i, href in reversed(list(enumerate(hrefs)))}.values()):
+    for i in sorted({link["href"]: i for i, link in reversed(list(enumerate(probed)))}.values()):
         links.nth(i).click(trial=True)
-    return page.eval_on_selector_all(selector, LINK_PROBE)
+    return probed
 
 
 # --- the tools -------------------------------------------------------------------------

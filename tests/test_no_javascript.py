@@ -4,12 +4,11 @@ opened straight from the file system."""
 from __future__ import annotations
 
 import re
-from os.path import dirname, relpath
 
 import pytest
 from lxml import html
 
-from browsing import clickable_and_left_to_the_browser, navigation_targets, site_files, site_pages
+from browsing import NAVIGATION, clickable_and_left_to_the_browser, first_links, site_files, site_pages
 
 # What must be visible on every page that has it, with no script.
 ESSENTIALS = {
@@ -100,16 +99,16 @@ def test_the_page_opened_from_the_file_system_is_styled_and_its_links_work(name,
     assert visit.errors == [] and visit.outside == []
 
 
-@pytest.mark.parametrize("target", sorted(t for t in navigation_targets() if t.endswith(".html")))
+@pytest.mark.parametrize("target", sorted(t for t in first_links(NAVIGATION) if t.endswith(".html")))
 def test_a_click_in_the_navigation_opens_its_page_from_the_file_system(target, site, open_tab):
     """Clicked from the first page that links to it; the same link on every other page is checked by
     the test before."""
-    name = navigation_targets()[target]
+    name, href = first_links(NAVIGATION)[target]
     visit = open_tab()
     page = visit.page
     page.goto((site / name).resolve().as_uri())
     with page.expect_navigation():
-        page.click(f"nav a[href='{relpath(target, dirname(name) or '.')}']")
+        page.click(f"nav a[href='{href}']")
     assert page.url == (site / target).resolve().as_uri()
     assert page.title()
     assert visit.errors == [] and visit.outside == []
