@@ -20,7 +20,7 @@ from pathlib import Path
 from lxml import etree
 
 from .cache import key
-from .load import NS
+from .load import NS, Source
 from .model import Document
 from .markdown import TEXTS
 from .resolve import Links
@@ -48,7 +48,7 @@ def _edition_key(links: Links, templates: Path) -> str:
 
 def whole_key(links: Links, base: str) -> str:
     """A page that shows the whole edition: every file of it, and the texts in Markdown."""
-    return key("whole", base, *(source.text for source in links.edition.sources), _folder_digest(TEXTS, "*.md"))
+    return key("whole", base, *(source.digest for source in links.edition.sources), _folder_digest(TEXTS, "*.md"))
 
 
 def document_key(links: Links, base: str, document: Document) -> str:
@@ -60,10 +60,10 @@ def document_key(links: Links, base: str, document: Document) -> str:
 
 
 def _document_key(links: Links, base: str, document: Document) -> str:
-    text = document.source.text
-    reached, cited = _reach(links, text)
-    texts = [d.source.text for d in links.edition.documents if d.key in cited and d is not document]
-    return key("document", base, document.key, text, reached, *texts)
+    reached, cited = _reach(links, document.source)
+    others = sorted((d for d in cited.values() if d is not document), key=links.position)  # in FRUS order
+    texts = [d.source.digest for d in others]
+    return key("document", base, document.key, document.source.digest, reached, *texts)
 
 
 def range_page_key(links: Links, base: str, path: str, documents: list[Document], *more: str) -> str:
@@ -72,26 +72,27 @@ def range_page_key(links: Links, base: str, path: str, documents: list[Document]
     memo = ("apparatus reach", base)
     if memo not in links.memo:
         apparatus = links.edition.apparatus
-        links.memo[memo] = _reach(links, apparatus.text)[0] if apparatus is not None else ""
+        links.memo[memo] = _reach(links, apparatus)[0] if apparatus is not None else ""
     return key("range page", base, path, links.memo[memo], *more, *(document_key(links, base, d) for d in documents))
 
 
-def _reach(links: Links, text: str) -> tuple[str, set[str]]:
+def _reach(links: Links, source: Source) -> tuple[str, dict[str, Document]]:
     """Where a file's pointers land (page and document of each "#id", the document of each held
-    address), and the keys of the documents it cites."""
+    address), and the documents it cites, by key."""
     reached = []
-    cited = set()
-    for value in sorted(set(_POINTERS.findall(text))):
-        for token in value.split():
-            if token.startswith("#"):
-                target = token[1:]
-                other = links.document_of.get(target)
-                reached.append(f"{token} {links.home.get(target, '')} {other.key if other else ''}")
-            else:
-                held = links.held(token)
-                if held is not None:
-                    cited.add(held[0].key)
-                    reached.append(f"{token} {held[0].key}")
+    cited = {}
+    pointers = source.once("pointer tokens", lambda s: [token for value in sorted(set(_POINTERS.findall(s.text)))
+                                                  for token in value.split()])
+    for token in pointers:
+        if token.startswith("#"):
+            target = token[1:]
+            other = links.document_of.get(target)
+            reached.append(f"{token} {links.home.get(target, '')} {other.key if other else ''}")
+        else:
+            held = links.held(token)
+            if held is not None:
+                cited[held[0].key] = held[0]
+                reached.append(f"{token} {held[0].key}")
     return "\n".join(reached), cited
 
 

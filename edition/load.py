@@ -6,9 +6,11 @@ entity-expansion bomb costs nothing.
 """
 from __future__ import annotations
 
+import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, TypeVar
 
 from lxml import etree
 
@@ -18,6 +20,7 @@ TEI_NS = "http://www.tei-c.org/ns/1.0"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 NS = {"tei": TEI_NS}
 
+T = TypeVar("T")
 _DECLARATION = re.compile(r"<!(DOCTYPE|ENTITY)\b")
 
 
@@ -29,10 +32,29 @@ class Source:
     text: str
     tree: etree._ElementTree
     locator: Locator
+    #: What later stages work out from this file alone, kept as long as the file is: a process
+    #: that builds again (the preview) reuses a file whose text is unchanged, and all of it.
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def root(self) -> etree._Element:
         return self.tree.getroot()
+
+    def once(self, name: object, make: Callable[[Source], T]) -> T:
+        """``make(self)``, worked out once for this file: ``make`` may read this file alone."""
+        if name not in self.memo:
+            self.memo[name] = make(self)
+        return self.memo[name]
+
+    @property
+    def data(self) -> bytes:
+        """The text as UTF-8: the file's bytes, as the site's TEI downloads give them."""
+        return self.once("bytes", lambda s: s.text.encode("utf-8"))
+
+    @property
+    def digest(self) -> str:
+        """The SHA-256 of the text: what keys of results made from it hash, instead of the text."""
+        return self.once("sha256", lambda s: hashlib.sha256(s.data).hexdigest())
 
 
 def safe_parser() -> etree.XMLParser:
@@ -74,9 +96,10 @@ def read_text(path: Path) -> str:
             "save the file as UTF-8")]) from None
 
 
-def load_tei(path: Path) -> Source:
-    """Parse a TEI file; BuildFailed with located diagnostics if it is not well-formed TEI."""
-    text = read_text(path)
+def load_tei(path: Path, text: str | None = None) -> Source:
+    """Parse a TEI file (``text``: its text, already read); BuildFailed with located diagnostics
+    if it is not well-formed TEI."""
+    text = read_text(path) if text is None else text
     locator = Locator(path, text)
     declarations = [
         locator.at_line(*_line_col(text, m.start()),

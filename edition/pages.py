@@ -50,6 +50,9 @@ def text_view(view: str) -> Callable[[Links, str], dict]:
     return context
 
 
+READING, DIPLOMATIC = text_view("reading"), text_view("diplomatic")
+
+
 def _parties(document: Document, kind: str) -> str:
     """Sender or recipient as the header's correspDesc records them."""
     action = document.source.root.find(f".//tei:correspDesc/tei:correspAction[@type='{kind}']", NS)
@@ -291,8 +294,8 @@ PAGES = (
     Page("index.html", "index.html", "About this edition", "Home", home),
     Page(CONTENTS_PAGE, "documents.html", "The documents", "Documents", contents),
     Page("about.html", "about.html", "Introduction and editorial principles", "Introduction", about),
-    Page(TEXT_PAGES[0], "text.html", "Reading text", None, text_view("reading")),
-    Page(TEXT_PAGES[1], "diplomatic.html", "Diplomatic text", None, text_view("diplomatic")),
+    Page(TEXT_PAGES[0], "text.html", "Reading text", None, READING),
+    Page(TEXT_PAGES[1], "diplomatic.html", "Diplomatic text", None, DIPLOMATIC),
     Page(COMPOSITE_PAGE, "composite.html", "The message to the Chinese side", None, composite),
     Page(COMPARE_PAGE, "compare.html", "The two messages compared", None, compare),
     Page(NOTES_PAGE, "notes.html", "All notes", "Notes", notes),
@@ -317,9 +320,9 @@ def document_pages(edition: Edition) -> tuple[Page, ...]:
         if d is edition.central:
             continue
         rows += [Page(d.pages["reading"], "document.html", f"Document {d.number}: reading text", None,
-                      text_view("reading")),
+                      READING),
                  Page(d.pages["diplomatic"], "document.html", f"Document {d.number}: diplomatic text", None,
-                      text_view("diplomatic")),
+                      DIPLOMATIC),
                  Page(d.pages["cite"], "cite.html", f"Cite Document {d.number}", None, cite_page)]
     return tuple(rows)
 

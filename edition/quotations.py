@@ -89,7 +89,10 @@ class Held:
 
     def __init__(self, edition: Edition):
         self._documents = {d.volume.url: d for d in edition.documents if d.volume.url}
-        self._blocks = {"#" + b.get(XML_ID): (b, d) for d in edition.documents for b in d.citable}
+        self._blocks: dict[str, etree._Element] = {}
+        for d in edition.documents:  # each document's passages by "#id", worked out once for its file
+            self._blocks.update(d.source.once("held passages", lambda _: {"#" + b.get(XML_ID): b for b in d.citable}))
+        self._files = {id(source.root): source for source in edition.sources}
         self._texts: dict[str, tuple[str, tuple[str, ...]]] = {}
 
     def file_of(self, pointer: str) -> Source | None:
@@ -97,7 +100,7 @@ class Held:
         if pointer in self._documents:
             return self._documents[pointer].source
         if pointer in self._blocks:
-            return self._blocks[pointer][1].source
+            return self._files[id(self._blocks[pointer].getroottree().getroot())]
         return None
 
     def get(self, pointer: str) -> tuple[str, tuple[str, ...]] | None:
@@ -110,7 +113,7 @@ class Held:
                 self._texts[pointer] = (f"Document {document.volume.document_number}",
                                         tuple(" ".join(reading) for reading in zip(*parts)))
             elif pointer in self._blocks:
-                self._texts[pointer] = (f"the passage {pointer}", readings(self._blocks[pointer][0]))
+                self._texts[pointer] = (f"the passage {pointer}", readings(self._blocks[pointer]))
             else:
                 return None
         return self._texts[pointer]
@@ -124,13 +127,13 @@ def check_quotations(edition: Edition, cache: Cache = Cache(None)) -> None:
     held = Held(edition)
     problems = []
     for file in edition.sources:  # the documents and the apparatus
-        quotes = [(quote, sources_of(quote)) for quote in file.root.iter(f"{{{TEI_NS}}}quote")]
+        quotes = file.once("quotes", lambda s: [(quote, sources_of(quote)) for quote in s.root.iter(f"{{{TEI_NS}}}quote")])
         quoted = {id(other): other for _, pointers in quotes for pointer in pointers
                   if (other := held.file_of(pointer)) is not None}
         if not quoted:
             continue
-        name = key("quotations", code("quotations", "load", "diagnostics"), file.locator.shown, file.text,
-                   *sorted(other.text for other in quoted.values() if other is not file))
+        name = key("quotations", code("quotations", "load", "diagnostics"), file.locator.shown, file.digest,
+                   *sorted(other.digest for other in quoted.values() if other is not file))
         known = cache.get(name)
         if known is not None:
             try:

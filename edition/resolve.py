@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from .diagnostics import BuildFailed
-from .load import NS
+from .load import NS, Source
 from .model import XML_ID, Document, Edition, Note
 
 #: Document 171's views of the whole text: each shows every id of <text>, so the same anchors work in all.
@@ -112,15 +112,64 @@ def _locator(edition: Edition):
     return locate
 
 
+@dataclass(frozen=True)
+class _Read:
+    """What resolving needs of one document's text, read from its file alone."""
+
+    divisions: list[tuple[str, etree._Element]]
+    joins: list[etree._Element]
+    ids: frozenset[str]
+    annotation_ids: frozenset[str]
+    note_refs: list[etree._Element]
+
+
+def _read_text(source: Source) -> _Read:
+    text = source.root.find("tei:text", NS)
+    return _Read(
+        divisions=[(d.get(XML_ID), d) for d in text.iter(f"{{{NS['tei']}}}div")],
+        joins=list(text.iter(f"{{{NS['tei']}}}join")),
+        ids=frozenset(_ids([text])),
+        annotation_ids=frozenset(_ids(text.iterfind("tei:back/tei:div[@type='annotations']", NS))),
+        note_refs=list(text.iterfind(".//tei:ptr[@type='noteAnchor']", NS)),
+    )
+
+
+def _pointers_of(source: Source, in_text: bool) -> tuple[list[tuple[etree._Element, str, str, bool]],
+                                                         list[tuple[etree._Element, str, str]]]:
+    """A file's pointers, in document order: those that must land, as (element, attribute, value,
+    whether it may be an occurrence of a name: a @ref without an id, in the text of a document,
+    ``in_text``), and the https:// addresses that may name a passage of a held document. Read from
+    the file alone, and kept with it: which of them land is a question for each build."""
+    text = source.root.find("tei:text", NS) if in_text else None
+    pointers, addresses = [], []
+    for element in _POINTING(source.root):
+        if element.tag == f"{{{NS['tei']}}}join":
+            continue
+        for attr in ("ref", "target", "active", "passive"):
+            pointer = element.get(attr)
+            if pointer is None or (attr == "target" and element.get("type") == "noteAnchor"):
+                continue
+            occurrence = (attr == "ref" and element.get(XML_ID) is None and text is not None
+                          and any(a is text for a in element.iterancestors()))
+            pointers.append((element, attr, pointer, occurrence))
+        for attr in ("target", "source"):
+            address = element.get(attr) or ""
+            if address.startswith("https://"):
+                addresses.append((element, attr, address))
+    return pointers, addresses
+
+
 def resolve(edition: Edition, base_url: str = "") -> Links:
-    texts = [d.source.root.find("tei:text", NS) for d in edition.documents]
+    # What each document's file alone says, kept with it (``Source.once``): a process that builds
+    # again reads only the files that changed.
+    read = [d.source.once("resolve", _read_text) for d in edition.documents]
     locate = _locator(edition)
     problems = []
 
     parts: dict[str, list[etree._Element]] = {}
-    divisions = {d.get(XML_ID): d for text in texts for d in text.iter(f"{{{NS['tei']}}}div")}
-    for text in texts:
-        for join in text.iter(f"{{{NS['tei']}}}join"):
+    divisions = {i: d for own in read for i, d in own.divisions}
+    for own in read:
+        for join in own.joins:
             wanted = [token[1:] for token in join.get("target", "").split()]
             missing = [w for w in wanted if w not in divisions]
             if missing:
@@ -145,21 +194,21 @@ def resolve(edition: Edition, base_url: str = "") -> Links:
     home: dict[str, str] = {}
     document_of: dict[str, Document] = {}
     annotation_ids: dict[str, set[str]] = {}
-    for document, text in zip(edition.documents, texts):
-        text_ids = _ids([text])
-        annotation_ids[document.key] = _ids(text.iterfind("tei:back/tei:div[@type='annotations']", NS))
-        on_page[document.pages["reading"]] = text_ids
-        on_page[document.pages["diplomatic"]] = text_ids - annotation_ids[document.key]
-        home.update({i: document.pages["reading"] for i in text_ids})
-        document_of.update({i: document for i in text_ids})
+    for document, own in zip(edition.documents, read):
+        text_ids = own.ids
+        annotation_ids[document.key] = own.annotation_ids
+        on_page[document.pages["reading"]] = set(text_ids)
+        on_page[document.pages["diplomatic"]] = set(text_ids - annotation_ids[document.key])
+        home.update(dict.fromkeys(text_ids, document.pages["reading"]))
+        document_of.update(dict.fromkeys(text_ids, document))
     home.update({i: NAMES_PAGE for i in edition.entries})
     home.update({i: CHRONOLOGY_PAGE for i in chronology_ids})
 
     notes = {note.id: note for note in edition.notes}
     note_of_ref: dict[str, Note] = {}
     refs: dict[str, etree._Element] = {}
-    for text in texts:
-        for ptr in text.iterfind(".//tei:ptr[@type='noteAnchor']", NS):
+    for own in read:
+        for ptr in own.note_refs:
             note = notes.get(ptr.get("target", "")[1:])
             if note is None or not ptr.get(XML_ID):
                 problems.append(locate(ptr, f"note reference {ptr.get('target')!r} cannot be resolved",
@@ -175,35 +224,29 @@ def resolve(edition: Edition, base_url: str = "") -> Links:
     links = Links(edition, home, on_page, note_of_ref,
                   {note.id: ref for ref, note in note_of_ref.items()}, parts, base_url=base_url, refs=refs,
                   document_of=document_of)
-    in_texts = set(texts)
     seen: set[tuple[str, etree._Element]] = set()
+    documents = {id(d.source) for d in edition.documents}
     for source in edition.sources:
-        for element in _POINTING(source.root):
-            if element.tag == f"{{{NS['tei']}}}join":
+        in_text = id(source) in documents  # a document's text names occurrences; the apparatus, none
+        pointers, addresses = source.once(("pointers", in_text), lambda s: _pointers_of(s, in_text))
+        for element, attr, pointer, occurrence in pointers:
+            if pointer.startswith("#") and pointer[1:] not in home:
+                problems.append(locate(element, f"@{attr}={pointer!r} points to nothing the edition shows",
+                                       "point to an xml:id in <text> or in standOff"))
                 continue
-            for attr in ("ref", "target", "active", "passive"):
-                pointer = element.get(attr)
-                if pointer is None or (attr == "target" and element.get("type") == "noteAnchor"):
-                    continue
-                if pointer.startswith("#") and pointer[1:] not in home:
-                    problems.append(locate(element, f"@{attr}={pointer!r} points to nothing the edition shows",
-                                           "point to an xml:id in <text> or in standOff"))
-                    continue
-                if attr == "ref" and element.get(XML_ID) is None and pointer[1:] in edition.entries \
-                        and any(a in in_texts for a in element.iterancestors()):
-                    block = links.block_of(element)
-                    if (pointer, block) not in seen:
-                        seen.add((pointer, block))
-                        links.occurrences.setdefault(pointer[1:], []).append(block)
-            # A link to a document the edition holds may name one of its passages after "#".
-            for attr in ("target", "source"):
-                address = element.get(attr) or ""
-                held = links.held(address) if address.startswith("https://") else None
-                if held is None or not held[1] or links.document_of.get(held[1]) is held[0]:
-                    continue
-                problems.append(locate(element, f'@{attr}="{address}" names no passage of Document {held[0].number}',
-                                       "after # write the id of one of its blocks, as its ¶ link shows it, "
-                                       "or leave out # to point to the whole document"))
+            if occurrence and pointer[1:] in edition.entries:
+                block = links.block_of(element)
+                if (pointer, block) not in seen:
+                    seen.add((pointer, block))
+                    links.occurrences.setdefault(pointer[1:], []).append(block)
+        # A link to a document the edition holds may name one of its passages after "#".
+        for element, attr, address in addresses:
+            held = links.held(address)
+            if held is None or not held[1] or links.document_of.get(held[1]) is held[0]:
+                continue
+            problems.append(locate(element, f'@{attr}="{address}" names no passage of Document {held[0].number}',
+                                   "after # write the id of one of its blocks, as its ¶ link shows it, "
+                                   "or leave out # to point to the whole document"))
     if problems:
         raise BuildFailed(problems)
     return links

@@ -98,7 +98,7 @@ def _schema_problems(path: Path):
 
 def forget_schemas() -> None:
     """Read and compile the schemas again at the next build (the preview: one may have been saved)."""
-    for cached in (schema_text, grammar, rules):
+    for cached in (schema_text, _rules_key, grammar, rules):
         cached.cache_clear()
 
 
@@ -201,8 +201,13 @@ class Validation:
 def cache_key(source: Source, rng_path: Path, sch_path: Path) -> str:
     """What a file's problems depend on: its text and where it is (the diagnostics name it), the
     schemas, and the code that validates and reports."""
-    return key("validation", source.text, source.locator.shown, schema_text(rng_path), schema_text(sch_path),
-               code("validate", "load", "diagnostics"))
+    return key("validation", source.digest, source.locator.shown, _rules_key(rng_path, sch_path))
+
+
+@lru_cache(maxsize=8)
+def _rules_key(rng_path: Path, sch_path: Path) -> str:
+    """The schemas and the code, hashed once, not once a file."""
+    return key("rules", schema_text(rng_path), schema_text(sch_path), code("validate", "load", "diagnostics"))
 
 
 @lru_cache(maxsize=8)
@@ -222,17 +227,22 @@ def edition_violations(sources: list[Source]) -> list[Diagnostic]:
     The ids and pointers are read as strings (an edition of a thousand documents has tens of
     thousands); elements are looked at only where something is wrong."""
     found = []
-    files_of: dict[str, list[int]] = {}  # each id: the files that have it, in order
+    known: set[str] = set()  # every id of the edition
+    repeated: set[str] = set()  # the ids of more than one file (within one file, the Schematron reports it)
     entries: set[str] = set()  # the ids of persons, organisations and places
-    for i, source in enumerate(sources):
+    for source in sources:
+        own = source.once("id set", lambda s: frozenset(_ID_VALUES(s.root)))
+        repeated |= known & own
+        known |= own
+        entries.update(source.once("entry ids", lambda s: _ENTRY_ID_VALUES(s.root)))
+    files_of: dict[str, list[int]] = {}  # each repeated id: the files that have it, in order
+    for i, source in enumerate(sources if repeated else ()):
         for identifier in _ID_VALUES(source.root):
-            files = files_of.setdefault(identifier, [])
-            if not files or files[-1] != i:
-                files.append(i)
-        entries.update(_ENTRY_ID_VALUES(source.root))
+            if identifier in repeated:
+                files = files_of.setdefault(identifier, [])
+                if not files or files[-1] != i:
+                    files.append(i)
     for identifier, files in files_of.items():
-        if len(files) < 2:
-            continue  # within one file, the Schematron reports it
         places = [(sources[i], element) for i in files for element in _WITH_THE_ID(sources[i].root, id=identifier)]
         for source, element in places:
             others = ", ".join(f"{o.locator.shown}:{e.sourceline}" for o, e in places if e is not element)
@@ -242,8 +252,9 @@ def edition_violations(sources: list[Source]) -> list[Diagnostic]:
                 "keeping the one already published"))
     found += _duplicate_numbers(sources)
     for source in sources:
-        if all((pointer[1:] in entries) if attr == "ref" else (pointer[1:] in files_of)
-               for attr, values in _POINTERS.items() for pointer in values(source.root)):
+        pointers = source.once("cross-file pointers", lambda s: [(attr, pointer) for attr, values in _POINTERS.items()
+                                                     for pointer in values(s.root)])
+        if all((pointer[1:] in entries) if attr == "ref" else (pointer[1:] in known) for attr, pointer in pointers):
             continue  # every pointer of the file lands: no element to look at
         for element in _POINTING(source.root):
             for attr in CROSS_FILE:
@@ -255,7 +266,7 @@ def edition_violations(sources: list[Source]) -> list[Diagnostic]:
                         found.append(source.locator.at(
                             element, f'@ref="{pointer}" names no person, org or place in standOff',
                             'write "#" and the id of an entry there, or add the entry'))
-                elif pointer[1:] not in files_of:
+                elif pointer[1:] not in known:
                     found.append(source.locator.at(
                         element, f'@{attr}="{pointer}" points to no xml:id in the edition',
                         "correct the pointer or add the entry it names"))
@@ -280,7 +291,7 @@ def _duplicate_numbers(sources: list[Source]) -> list[Diagnostic]:
     """Each document's number names its pages (d170.html): two files may not hold one number."""
     where: dict[str, list[tuple[Source, etree._Element]]] = {}
     for source in sources:
-        for element in _DOCUMENTS(source.root):
+        for element in source.once("document divisions", lambda s: _DOCUMENTS(s.root)):
             where.setdefault(element.get("n"), []).append((source, element))
     found = []
     for number, places in where.items():
