@@ -17,11 +17,13 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 from edition.anchors import keep_anchors, lock_new_anchors, read_lock, unlocked
 from edition.cache import Cache
 from edition.config import BASE_URL_HINT, base_url_problem, read_base_url
 from edition.diagnostics import BuildFailed
+from edition.kept import Kept
 from edition.load import Source, load_tei
 from edition.manifest import MANIFEST, manifest
 from edition.model import build_model
@@ -59,19 +61,24 @@ def build(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
 
 def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
         base_url: str | None = None, lock: Path = LOCK, locking: bool = False,
-        workers: int | None = None, cache: Path | None = CACHE) -> tuple[Links, dict[str, bytes]]:
+        workers: int | None = None, cache: Path | None = CACHE, kept: Kept | None = None,
+        ready: Callable[[dict[str, bytes], bool], None] | None = None) -> tuple[Links, dict[str, bytes]]:
     """``build``, also returning the resolved edition that the summary counts.
 
     ``base_url`` None takes the one of source/edition.toml; ``locking`` lets a
     missing lock pass, for ``--lock-anchors`` to create it; ``workers`` None lets
     an edition of many documents use every core; ``cache`` keeps what did not change
-    between builds (None: nothing kept). The output is the same bytes either way.
+    between builds (None: nothing kept); ``kept``, what a process that builds again keeps in
+    memory (the preview's). The output is the same bytes either way. ``ready(files, whole)`` is
+    handed the site before it is written (the preview serves it from there): when its pages are
+    made and checked, if the search index is still being made (``whole`` False: the files but
+    the index and manifest.json), and then whole.
     """
-    tei, others, apparatus = load_edition(source)
+    tei, others, apparatus = load_edition(source, kept)
     if workers is None:
         workers = available() if 1 + len(others) >= PARALLEL_FROM else 1
     # A build in one process leaves its cache's writes to a thread (none may run when workers fork).
-    store = Cache(cache, background=workers == 1)
+    store = Cache(cache, background=workers == 1, memory=kept.entries if kept is not None else None)
     # Validation runs beside the model and the rendering, on the other cores; its problems
     # still come first: a failure below on an invalid file is reported as the validation's.
     validated = start_validation(
@@ -88,28 +95,40 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
         check_quotations(edition, store)
         if validated.failed():  # the validation may have ended meanwhile
             validated()
-        files, found = render_site(links, templates, workers, store)
+        files, found = render_site(links, templates, workers, store, kept.parts if kept is not None else None)
         if workers > 1:  # after the pages: Pagefind's threads are not there when the workers fork
             index = start_index(links, store, base)
-        files.update(index.files())  # the search index, under pagefind/
     except BaseException:
         validated()  # raises the validation's problems, if there are any
         raise
     validated()
     # Every anchor ever published still lands: on its passage, or where the lock says it moved.
     files, anchors = keep_anchors(files, read_lock(lock, missing_ok=locking), found)
-    digests: dict[str, str] = {}  # each file's SHA-256, worked out once for the manifest and the writing
-    files[MANIFEST] = manifest(files, anchors, edition, links.base_url, digests)
+    if ready is not None and not index.done():
+        ready(files, False)  # the pages, checked: served while Pagefind finishes
+    files.update(index.files())  # the search index, under pagefind/
+    # each file's SHA-256, worked out once for the manifest and the writing
+    digests = {path: kept.digest(path, data) for path, data in files.items()} if kept is not None else {}
+    files[MANIFEST] = manifest(files, anchors, edition, links.base_url, digests,
+                               kept.lines if kept is not None else None)
+    if kept is not None:
+        kept.written(files)
+    if ready is not None:
+        ready(files, True)
     if site is not None:
         publish(files, site, digests)
     return links, files
 
 
-def load_edition(source: Path = SOURCE) -> tuple[Source, list[Source], Source]:
-    """Every file of the edition, parsed: the central document, the others, the apparatus."""
+def load_edition(source: Path = SOURCE, kept: Kept | None = None) -> tuple[Source, list[Source], Source]:
+    """Every file of the edition, parsed: the central document, the others, the apparatus
+    (those whose text ``kept`` holds already, not parsed again)."""
     folder = edition_folder(source)
-    return (load_tei(source), [load_tei(path) for path in other_documents(source)],
-            load_tei(folder / APPARATUS.name))
+    load = kept.load if kept is not None else load_tei
+    tei, others, apparatus = load(source), [load(path) for path in other_documents(source)], load(folder / APPARATUS.name)
+    if kept is not None:
+        kept.loaded([tei, *others, apparatus])
+    return tei, others, apparatus
 
 
 def edition_folder(central: Path) -> Path:
@@ -120,7 +139,7 @@ def edition_folder(central: Path) -> Path:
 
 def other_documents(central: Path) -> list[Path]:
     """The edition's documents besides the central one: every ``*-d<number>.xml`` of its folder."""
-    return sorted(p for p in edition_folder(central).glob("*-d[0-9]*.xml") if p.name != central.name)
+    return sorted((p for p in edition_folder(central).glob("*-d[0-9]*.xml") if p.name != central.name), key=str)
 
 
 def base_url_argument(value: str) -> str:
@@ -181,15 +200,17 @@ def main(argv: list[str] | None = None) -> int:
 
 def preview(source: Path, site: Path, port: int, base_url: str | None = None) -> int:
     """Serve ``site`` and rebuild it whenever the TEI, a template or the build's code changes."""
-    from edition.serve import run_preview
+    from edition.serve import Ready, run_preview
     from edition.validate import forget_schemas
 
-    def rebuild() -> str:
+    kept = Kept()  # what one build leaves the next: the files it parsed, the parts it made
+
+    def rebuild(ready: Ready) -> str:
         started = time.perf_counter()
         forget_schemas()  # a schema may have changed since the last build
         # One process: the preview's server runs in threads, and forking beside threads is unsafe;
-        # after the first build the cache leaves little to do.
-        links, files = run(source, site, base_url=base_url, workers=1)
+        # after the first build, what is kept and the cache leave little to do.
+        links, files = run(source, site, base_url=base_url, workers=1, kept=kept, ready=ready)
         return f"Built {site}/ in {time.perf_counter() - started:.2f} s: {summary(links, files)}."
 
     return run_preview(rebuild, site, [source.parent, TEMPLATES, ROOT / "edition"], port)

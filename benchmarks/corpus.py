@@ -13,11 +13,13 @@ originals do. Nothing of a copy is published: it measures the engine, not the hi
 For each size the edition is built cold in a fresh process (``build.py``, validation
 included, the build's cache emptied first) and the table gives its pages, the megabytes written, the wall and CPU seconds
 and the peak memory of the build's largest process. Then, on the largest edition, the
-preview: the time from saving one document to the preview serving the changed page, and
-the time of a plain ``build.py`` after one more change, with the cache the builds before left. The figures go to
-``benchmarks/results/corpus.json`` (not in git) for other tools:
+preview: over five saves of one document, the time from saving it to the preview serving the
+changed page (the median is ``preview_edit_s``), and to its serving the whole site with the
+search index; and the time of a plain ``build.py`` after one more change, with the cache the
+builds before left. The figures go to ``benchmarks/results/corpus.json`` (not in git) for other tools:
 ``{"rows": [{"documents", "pages", "bytes", "wall_s", "cpu_s", "peak_mib"}, …],
-"preview_edit_s", "rebuild_one_s", "largest_page": {"path", "bytes"}}``.
+"preview_edit_s", "preview": {"page_s", "page_slowest_s", "whole_s", "whole_slowest_s"},
+"rebuild_one_s", "largest_page": {"path", "bytes"}}``.
 
 Targets on a 2-core machine (reported, not asserted): 1,000 documents in ≤ 10 s wall and
 ≤ 1 GiB; time for 1,000 ≤ 11 × time for 100; one document changed in 1,000 served by the
@@ -30,6 +32,7 @@ import io
 import json
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -46,6 +49,7 @@ sys.path.insert(0, str(ROOT))
 ORIGINALS = (170, 172, 173, 174, 175)  # Document 171 is the centre: it is not copied
 FIRST_COPY = 1000
 PAGE_BYTES = 100_000
+EDITS = 5  # saves of one document in the preview, one after another
 TARGETS = {"wall_s": 10.0, "peak_mib": 1024, "growth": 11.0, "preview_edit_s": 1.0, "rebuild_one_s": 2.0}
 
 # A build in a child process of its own, so that its CPU time and peak memory are its own.
@@ -115,30 +119,60 @@ def largest_page(site: Path) -> dict:
     return {"path": heaviest, "bytes": weights[heaviest]}
 
 
-def preview_edit(central: Path, site: Path) -> float:
-    """Seconds from saving one copy to the preview serving its changed reading page."""
+def preview_edit(central: Path, site: Path, edits: int = EDITS) -> dict:
+    """Seconds from saving one copy to the preview serving its changed reading page, and to its
+    serving the whole site (the search index with it), over ``edits`` saves one after another:
+    the median and the slowest."""
     from build import TEMPLATES, run
+    from edition.kept import Kept
     from edition.serve import Preview
 
-    # as build.py --serve rebuilds: in one process, with the cache of the builds before
-    preview = Preview(lambda: f"{len(run(central, site, TEMPLATES, workers=1)[1])} files", site, [central.parent],
-                      port=0, out=io.StringIO())
+    whole_at: list[float] = []
+    finished: list[float] = []
+
+    def rebuild(ready):
+        def handed(files, whole):
+            ready(files, whole)
+            if whole:
+                whole_at.append(time.perf_counter())
+        done = f"{len(run(central, site, TEMPLATES, workers=1, kept=kept, ready=handed)[1])} files"
+        finished.append(time.perf_counter())  # written to site/ too
+        return done
+
+    # as build.py --serve rebuilds: in one process, keeping what it parsed and made, with the cache of the builds before
+    kept = Kept()
+    preview = Preview(rebuild, site, [central.parent], port=0, out=io.StringIO())
     preview.start()
+    pages, wholes = [], []
     try:
         edited = central.parent / f"frus1969-76ve13-d{FIRST_COPY + 1}.xml"  # the first copy of Document 172
         text = edited.read_text(encoding="utf-8")
-        marker = "Kissinger (edited for the benchmark)"
         assert "Kissinger</persName>" in text, edited
-        edited.write_text(text.replace("Kissinger</persName>", marker + "</persName>", 1), encoding="utf-8")
-        saved = time.perf_counter()
         page = preview.url + edited.stem.rsplit("-", 1)[1] + ".html"
-        while marker not in _fetch(page):
-            if time.perf_counter() - saved > 300:
-                raise SystemExit("the edit was not served after 300 s")
-            time.sleep(0.02)
-        return time.perf_counter() - saved
+        for n in range(edits):
+            marker = f"Kissinger (edit {n} for the benchmark)"
+            before = len(whole_at)  # builds so far: the first, and one a save
+            assert len(finished) == before
+            edited.write_text(text.replace("Kissinger</persName>", marker + "</persName>", 1), encoding="utf-8")
+            saved = time.perf_counter()
+            while marker not in _fetch(page):
+                if time.perf_counter() - saved > 300:
+                    raise SystemExit("the edit was not served after 300 s")
+                time.sleep(0.02)
+            pages.append(time.perf_counter() - saved)
+            while len(whole_at) == before:  # the search index follows: the next edit waits for it
+                if time.perf_counter() - saved > 300:
+                    raise SystemExit("the edit's search index was not served after 300 s")
+                time.sleep(0.02)
+            wholes.append(whole_at[-1] - saved)
+            while len(finished) == before:  # and each save finds the preview idle, its last build written
+                if time.perf_counter() - saved > 300:
+                    raise SystemExit("the edit's build did not end after 300 s")
+                time.sleep(0.02)
     finally:
         preview.stop()
+    return {"page_s": round(statistics.median(pages), 3), "page_slowest_s": round(max(pages), 3),
+            "whole_s": round(statistics.median(wholes), 3), "whole_slowest_s": round(max(wholes), 3)}
 
 
 def _fetch(url: str) -> str:
@@ -172,13 +206,15 @@ def main() -> int:
     folder = base / f"edition-{sizes[-1]}"
     central, site = folder / "source" / "frus1969-76ve13-d171.xml", folder / "site"
     largest = largest_page(site)
-    edit = preview_edit(central, site)
+    previewed = preview_edit(central, site)
+    edit = previewed["page_s"]
     # A plain build after one more change, with the cache the builds before left.
     edited = central.parent / f"frus1969-76ve13-d{FIRST_COPY + 1}.xml"
-    edited.write_text(edited.read_text(encoding="utf-8").replace("(edited for the benchmark)", "(edited twice)"),
-                      encoding="utf-8")
+    edited.write_text(re.sub(r"\(edit \d+ for the benchmark\)", "(edited once more)",
+                             edited.read_text(encoding="utf-8")), encoding="utf-8")
     rebuild = measured_build(central, site, cold=False)["wall_s"]
-    results = {"rows": rows, "preview_edit_s": round(edit, 3), "rebuild_one_s": rebuild, "largest_page": largest}
+    results = {"rows": rows, "preview_edit_s": edit, "preview": previewed, "rebuild_one_s": rebuild,
+               "largest_page": largest}
     (ROOT / "benchmarks" / "results").mkdir(exist_ok=True)
     (ROOT / "benchmarks" / "results" / "corpus.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     tmp.cleanup()
@@ -193,7 +229,9 @@ def main() -> int:
         growth = big["wall_s"] / small["wall_s"]
         checks.append((f"growth {small['documents']} -> {big['documents']}: x{growth:.1f}", growth <= TARGETS["growth"],
                        f"<= x{TARGETS['growth']}"))
-    checks += [(f"one document changed, served by the preview after {edit:.2f} s", edit <= TARGETS["preview_edit_s"],
+    checks += [(f"one document changed, its page served by the preview after {edit:.2f} s (median of "
+                f"{EDITS}; slowest {previewed['page_slowest_s']:.2f} s; the whole site with its "
+                f"search index {previewed['whole_s']:.2f} s)", edit <= TARGETS["preview_edit_s"],
                 f"<= {TARGETS['preview_edit_s']} s"),
                (f"plain build after one change: {rebuild:.2f} s", rebuild <= TARGETS["rebuild_one_s"],
                 f"<= {TARGETS['rebuild_one_s']} s"),

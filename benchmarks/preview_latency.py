@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from build import SOURCE, TEMPLATES, run  # noqa: E402
+from edition.kept import Kept  # noqa: E402
 from edition.serve import Preview  # noqa: E402
 
 TARGET_SECONDS = 1.0
@@ -43,8 +44,9 @@ def main() -> int:
         shutil.copy(SOURCE, source)
         site = Path(tmp) / "site"
         log = io.StringIO()
-        preview = Preview(lambda: f"{len(run(source, site, TEMPLATES)[1])} files", site, [source.parent], port=0,
-                          out=log)
+        kept = Kept()  # as build.py --serve rebuilds: in one process, keeping what it parsed and made
+        preview = Preview(lambda ready: f"{len(run(source, site, TEMPLATES, workers=1, kept=kept, ready=ready)[1])} files",
+                          site, [source.parent], port=0, out=log)
         preview.start()
         waits = []
         try:

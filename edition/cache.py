@@ -49,17 +49,26 @@ def _module_text(module: str) -> bytes:
     return (_CODE / f"{module}.py").read_bytes()
 
 
+#: The largest entry kept in memory too, when asked (each file's validation and quotation check).
+SMALL = 4096
+
+
 class Cache:
     """Entries by name (a ``key``) in ``folder``; with no folder, a cache that keeps nothing.
-    ``background``: written by the process's writer thread (never in a forked process)."""
+    ``background``: written by the process's writer thread (never in a forked process).
+    ``memory``: a dict that keeps the small entries read or written, for a process that builds
+    again (the preview): the next build reads them from it, not from disk."""
 
-    def __init__(self, folder: Path | None, background: bool = False):
+    def __init__(self, folder: Path | None, background: bool = False, memory: dict[str, bytes] | None = None):
         self.folder = folder  # None: nothing kept
         self.background = background
+        self.memory = memory
 
     def get(self, name: str) -> bytes | None:
         if self.folder is None:
             return None
+        if self.memory is not None and name in self.memory:
+            return self.memory[name]
         with _lock:
             pending = _pending.get((self.folder, name))
         if pending is not None:
@@ -68,13 +77,17 @@ class Cache:
         try:
             data = path.read_bytes()
             os.utime(path)  # used now: the last to go
-            return data
         except OSError:
             return None
+        if self.memory is not None and len(data) <= SMALL:
+            self.memory[name] = data
+        return data
 
     def put(self, name: str, data: bytes) -> None:
         if self.folder is None:
             return
+        if self.memory is not None and len(data) <= SMALL:
+            self.memory[name] = data
         if self.background and os.getpid() == _PROCESS:
             with _lock:
                 _pending[(self.folder, name)] = data

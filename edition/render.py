@@ -40,7 +40,7 @@ TEI_DIR = "tei"
 def tei_files(links: Links, templates: Path) -> dict[str, bytes]:
     """Each document's TEI and the shared apparatus as they stand in source/ (the text the load
     stage read, not the file again), with the schemas beside them as their xml-model PIs expect."""
-    files = {f"{TEI_DIR}/{source.path.name}": source.text.encode("utf-8") for source in links.edition.sources}
+    files = {f"{TEI_DIR}/{source.path.name}": source.data for source in links.edition.sources}
     folder = links.edition.source.path.parent / "schema"
     if not folder.is_dir():  # a central document kept elsewhere: the edition's own schemas
         folder = Path(__file__).resolve().parent.parent / "source" / "schema"
@@ -93,12 +93,13 @@ def environment(templates: Path) -> jinja2.Environment:
     return env
 
 
-def render_site(links: Links, templates: Path, workers: int = 1,
-                cache: Cache = Cache(None)) -> tuple[dict[str, bytes], dict[str, list[str]]]:
+def render_site(links: Links, templates: Path, workers: int = 1, cache: Cache = Cache(None),
+                kept: dict[str, tuple] | None = None) -> tuple[dict[str, bytes], dict[str, list[str]]]:
     """Every file of the site, by its path relative to the site's root, in the order of the paths,
     and each page's anchors. ``workers`` > 1 shares the documents out to as many processes; a
-    part of the site whose inputs are unchanged (``dependencies``) is taken from ``cache``. The
-    bytes are the same either way."""
+    part of the site whose inputs are unchanged (``dependencies``) is taken from ``kept`` (the
+    last build's parts, by key, in a process that builds again; they are replaced by this build's),
+    or else from ``cache``. The bytes are the same either way."""
     env = environment(templates)
     pages = all_pages(links.edition)
     common = {
@@ -131,6 +132,9 @@ def render_site(links: Links, templates: Path, workers: int = 1,
     keys = [_unit_key(links, base, whole, document, unit_pages[0].path) for document, unit_pages in units]
     parts: dict[int, tuple[dict[str, bytes], dict[str, list[str]]]] = {}
     for i, name in enumerate(keys):
+        if kept is not None and name in kept:
+            parts[i] = kept[name]
+            continue
         data = cache.get(name)
         if data is not None:
             try:
@@ -145,6 +149,9 @@ def render_site(links: Links, templates: Path, workers: int = 1,
     for i, made in zip(todo, fork_map(produce, [units[i] for i in todo], workers)):
         parts[i] = made
         cache.put(keys[i], pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
+    if kept is not None:
+        kept.clear()
+        kept.update(zip(keys, (parts[i] for i in range(len(units)))))
     files: dict[str, bytes] = {}
     anchors: dict[str, list[str]] = {}
     for i in range(len(units)):

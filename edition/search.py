@@ -257,6 +257,10 @@ class Indexing:
         self._futures = futures
         self._binary = binary
 
+    def done(self) -> bool:
+        """Whether every index is made (``files`` would not wait)."""
+        return all(future.done() for future in self._futures)
+
     def files(self) -> dict[str, bytes]:
         files: dict[str, bytes] = {}
         for future in self._futures:

@@ -1,11 +1,14 @@
 """The live preview: build, serve the site on 127.0.0.1, rebuild on every change, reload the page.
 
 The site on disk is exactly what ``build.py`` writes: the reload script, and the
-report of a failed rebuild, are added only to the HTML this server sends. A
-failed rebuild leaves the last good site served, with the problems shown above
-it and printed in the terminal. Changes are found by polling modification times
-(five times a second), which needs nothing beyond the standard library and sees
-every editor's way of saving.
+report of a failed rebuild, are added only to the HTML this server sends. The
+server sends the site from memory, as the rebuild hands it over: its pages as soon
+as they are made and checked, while the search index of the change is still being
+made (the last index is served until then, for a second or so), then the whole
+site, before it is written to disk. A failed rebuild leaves the last good site
+served, with the problems shown above it and printed in the terminal. Changes are
+found by polling modification times (five times a second), which needs nothing
+beyond the standard library and sees every editor's way of saving.
 """
 from __future__ import annotations
 
@@ -75,13 +78,21 @@ class State:
             return self.version, list(self.problems)
 
 
-class Preview:
-    """A preview of ``site``: ``rebuild`` builds it, ``watched`` are the folders whose changes rebuild it."""
+#: What a rebuild hands the server: the site's files by path, and whether they are all of them
+#: (False: the pages, before the search index and manifest.json).
+Ready = Callable[[dict[str, bytes], bool], None]
 
-    def __init__(self, rebuild: Callable[[], str], site: Path, watched: list[Path], port: int = 8000,
+
+class Preview:
+    """A preview of ``site``: ``rebuild(ready)`` builds it, handing the files to ``ready`` as they
+    become servable, and returns its summary; ``watched`` are the folders whose changes rebuild it."""
+
+    def __init__(self, rebuild: Callable[[Ready], str], site: Path, watched: list[Path], port: int = 8000,
                  on_code_change: Callable[[], None] | None = None, out=sys.stdout):
         self.rebuild_site = rebuild
         self.site = site
+        self.files: dict[str, bytes] | None = None  # the site served from memory (None: from disk)
+        self._served = False  # whether the rebuild under way has handed over files yet
         self.watched = watched
         self.on_code_change = on_code_change
         self.out = out
@@ -95,25 +106,48 @@ class Preview:
     def url(self) -> str:
         return f"http://{HOST}:{self.server.server_address[1]}/"
 
+    def serve(self, files: dict[str, bytes], whole: bool) -> None:
+        """Serve the rebuild's files: all of them, or its pages over the last site's files (the
+        rest of it follows). The pages reload when the first files of a rebuild are served."""
+        with self.state.lock:
+            if not whole and self.files is None:  # nothing in memory to complete the pages with yet
+                return
+            self.files = files if whole else {**self.files, **files}
+        if not self._served:
+            self._served = True
+            self.state.update([])
+
     def build(self) -> bool:
         """Build once; print and keep the problems, or the summary. True if it succeeded."""
+        last_good = self.files
+        self._served = False
         try:
-            done = self.rebuild_site()
+            done = self.rebuild_site(self.serve)
         except BuildFailed as failure:
             problems = [str(d) for d in failure.diagnostics]
+            self._keep(last_good)
             self.state.update(problems)
             print("\n".join(problems), file=self.out)
             print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found; "
                   "the last good site is still served.", file=self.out, flush=True)
             return False
         except Exception as error:  # a bug of the build: keep serving, and say so plainly
+            self._keep(last_good)
             traceback.print_exc(file=self.out)
             self.state.update([f"internal error: {type(error).__name__}: {error} (a fault of the build, not of "
                                "your text: the terminal shows where; the last good site is still served)"])
             return False
-        self.state.update([])
+        if not self._served:  # a rebuild that handed nothing over: its site is on disk
+            with self.state.lock:
+                self.files = None
+            self.state.update([])
         print(done, file=self.out, flush=True)
         return True
+
+    def _keep(self, last_good: dict[str, bytes] | None) -> None:
+        """After a failed rebuild: the last good site again, whatever the rebuild served of its own."""
+        with self.state.lock:
+            self.files = last_good
 
     def start(self) -> None:
         """Build, then serve and watch in background threads."""
@@ -155,22 +189,33 @@ class Preview:
             return HTTPStatus.OK, "text/javascript; charset=utf-8", RELOAD_JS
         if path == PREFIX + "preview.css":
             return HTTPStatus.OK, "text/css; charset=utf-8", PREVIEW_CSS
-        file = self._file(path)
-        if file is None:
-            if problems and not self.site.exists():  # no good site yet: show the problems alone
+        with self.state.lock:
+            files = self.files
+        found = self._in_memory(files, path) if files is not None else self._file(path)
+        if found is None:
+            if problems and files is None and not self.site.exists():  # no good site yet: the problems alone
                 page = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Build failed</title></head><body></body></html>"
                 return HTTPStatus.OK, "text/html; charset=utf-8", self._decorate(page, version, problems)
             return HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"Not found in the site.\n"
-        data = file.read_bytes()
-        kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        name, data = found
+        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
         if kind == "text/html":
             return HTTPStatus.OK, "text/html; charset=utf-8", self._decorate(data.decode("utf-8"), version, problems)
         if kind.startswith("text/") or kind in ("application/xml", "application/javascript"):
             kind += "; charset=utf-8"
         return HTTPStatus.OK, kind, data
 
-    def _file(self, path: str) -> Path | None:
-        """The site's file for a URL path; None outside the site or when missing."""
+    @staticmethod
+    def _in_memory(files: dict[str, bytes], path: str) -> tuple[str, bytes] | None:
+        """The served site's file for a URL path (a folder's index.html for the folder), and its name."""
+        relative = path.lstrip("/")
+        for name in (relative, f"{relative.rstrip('/')}/index.html" if relative.strip("/") else "index.html"):
+            if name in files:
+                return name, files[name]
+        return None
+
+    def _file(self, path: str) -> tuple[str, bytes] | None:
+        """The site's file on disk for a URL path, and its name; None outside the site or when missing."""
         if not self.site.exists():
             return None
         root = self.site.resolve()
@@ -180,7 +225,7 @@ class Preview:
             target = target / "index.html"
         if not target.is_relative_to(root) or not target.is_file():
             return None
-        return target
+        return target.name, target.read_bytes()
 
     def _decorate(self, page: str, version: str, problems: list[str]) -> bytes:
         """The page with the reload script, the problems if any, and a policy that lets the script ask."""
@@ -235,7 +280,7 @@ def _stamps(folders: list[Path]) -> dict[Path, tuple[int, int]]:
     return found
 
 
-def run_preview(rebuild: Callable[[], str], site: Path, watched: list[Path], port: int) -> int:
+def run_preview(rebuild: Callable[[Ready], str], site: Path, watched: list[Path], port: int) -> int:
     """The preview from the command line: until Ctrl-C; the exit code."""
     try:
         preview = Preview(rebuild, site, watched, port, on_code_change=restart)

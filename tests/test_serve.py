@@ -17,7 +17,8 @@ import pytest
 
 from build import TEMPLATES, build, run
 from conftest import ROOT, SOURCE, line_col, run_build
-from edition.serve import Preview
+from edition.kept import Kept
+from edition.serve import Preview, Ready
 from edition.summary import summary
 
 WAIT = 10.0  # seconds a test waits for a rebuild before failing: bounded, and generous for a busy machine
@@ -34,9 +35,11 @@ class Folder:
         shutil.copytree(TEMPLATES, self.templates)
         self.site = tmp_path / "out" / "site"
         self.out = io.StringIO()
+        self.kept = Kept()
 
-    def rebuild(self) -> str:
-        links, files = run(self.source, self.site, self.templates)
+    def rebuild(self, ready: Ready) -> str:
+        """As build.py --serve rebuilds: in one process, keeping what it parsed and made."""
+        links, files = run(self.source, self.site, self.templates, workers=1, kept=self.kept, ready=ready)
         return f"Built: {summary(links, files)}."
 
     def edit(self, path: Path, old: str, new: str) -> None:
@@ -105,8 +108,11 @@ def test_the_preview_serves_the_search_and_rebuilds_its_index_on_an_edit(preview
     entry = get(preview, "/pagefind/pagefind-entry.json")[1]
     version = get(preview, "/__preview__/version")[1]
     folder.edit(folder.source, "Vice Minister Thach</persName>", "Vice Minister Thach (edited)</persName>")
-    next_version(preview, version)
-    assert get(preview, "/pagefind/pagefind-entry.json")[1] != entry  # an index of the edited words
+    next_version(preview, version)  # the pages: the index of the edited words follows them
+    deadline = time.monotonic() + WAIT
+    while get(preview, "/pagefind/pagefind-entry.json")[1] == entry:
+        assert time.monotonic() < deadline, "the search index was not rebuilt"
+        time.sleep(0.05)
 
 
 def test_an_edit_of_a_template_is_rebuilt_and_served(preview, folder):
@@ -187,7 +193,7 @@ def test_when_the_first_build_fails_every_page_shows_the_problems(folder):
 
 
 def test_a_fault_of_the_build_itself_is_shown_and_the_preview_keeps_running(folder):
-    def faulty() -> str:
+    def faulty(ready: Ready) -> str:
         raise ZeroDivisionError("division by zero")
 
     server = Preview(faulty, folder.site, [folder.source.parent], port=0, out=folder.out)

@@ -1,0 +1,154 @@
+"""What the preview keeps between its builds (``edition.kept``) never makes a page stale.
+
+Each case builds a copy of the sources with one ``Kept`` through a series of changes, as the
+preview does, and compares every file with a build from nothing; it also checks that what was
+kept was used (an unchanged file is not parsed again), and how the preview serves a rebuild:
+its pages first, then the whole site, and the last good site again when the rebuild fails.
+"""
+from __future__ import annotations
+
+import io
+import shutil
+
+import pytest
+
+from build import run
+from conftest import ROOT, SOURCE
+from edition import kept as kept_module
+from edition import search
+from edition.diagnostics import BuildFailed, Diagnostic
+from edition.kept import Kept
+from edition.serve import Preview
+
+
+@pytest.fixture
+def copy(tmp_path):
+    folder = tmp_path / "source"
+    shutil.copytree(ROOT / "source", folder)
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    return folder, templates, tmp_path / "cache"
+
+
+def edit(path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_every_build_that_keeps_gives_the_bytes_of_a_build_from_nothing(copy):
+    folder, templates, cache = copy
+    kept = Kept()
+
+    def compare() -> dict[str, bytes]:
+        _, again = run(folder / SOURCE.name, None, templates, base_url="", cache=cache, workers=1, kept=kept)
+        _, fresh = run(folder / SOURCE.name, None, templates, base_url="", cache=None, workers=1)
+        assert sorted(again) == sorted(fresh)
+        assert [path for path in fresh if again[path] != fresh[path]] == []
+        return again
+
+    compare()
+    edit(folder / "frus1969-76ve13-d174.xml", '<p xml:id="d174-begin-text">BEGIN TEXT:',
+         '<p xml:id="d174-begin-text">BEGIN TEXT (a kept change):')
+    assert b"(a kept change)" in compare()["d174.html"]
+    edit(folder / "apparatus.xml", "<persName>William Hood</persName>", "<persName>William J. Hood</persName>")
+    assert b"William J. Hood" in compare()["names.html"]
+    edit(templates / "base.html", "in the public domain.", "in the public domain (a kept template change).")
+    assert all(b"(a kept template change)" in data for path, data in compare().items() if path.endswith(".html"))
+    # a passage moved: the links of another document that quote it follow it
+    edit(folder / "frus1969-76ve13-d174.xml", '<p xml:id="d174-291711z-dec-72">291711Z DEC 72</p>',
+         '<p xml:id="d174-291711z-dec-72">291711Z DEC 72 CITE NEW YORK 0007</p>')
+    assert b'href="d174.html#d174-291711z-dec-72"' in compare()["d170.html"]
+    edit(folder / SOURCE.name, "https://creativecommons.org/publicdomain/zero/1.0/",
+         "https://creativecommons.org/publicdomain/zero/1.0/deed")
+    compare()
+
+
+def test_a_file_is_parsed_again_only_when_it_changed(copy, monkeypatch):
+    folder, templates, cache = copy
+    kept = Kept()
+    parsed = []
+    real = kept_module.load_tei
+    monkeypatch.setattr(kept_module, "load_tei", lambda path, text: parsed.append(path.name) or real(path, text))
+
+    def build() -> None:
+        parsed.clear()
+        run(folder / SOURCE.name, None, templates, base_url="", cache=cache, workers=1, kept=kept)
+
+    build()
+    assert len(parsed) == 7  # six documents and the apparatus
+    build()
+    assert parsed == []
+    edit(folder / "frus1969-76ve13-d173.xml", "</p>", " </p>")
+    build()
+    assert parsed == ["frus1969-76ve13-d173.xml"]
+    # saved again with the same text (a new time): read, compared, and not parsed
+    (folder / "apparatus.xml").write_bytes((folder / "apparatus.xml").read_bytes())
+    build()
+    assert parsed == []
+
+
+def test_the_pages_are_handed_over_before_a_search_index_still_in_the_making(copy, monkeypatch):
+    folder, templates, cache = copy
+    monkeypatch.setattr(search.Indexing, "done", lambda self: False)  # as when Pagefind is still at work
+    handed = []
+    _, files = run(folder / SOURCE.name, None, templates, base_url="", cache=cache, workers=1, kept=Kept(),
+                   ready=lambda given, whole: handed.append((dict(given), whole)))
+    assert [whole for _, whole in handed] == [False, True]
+    pages, everything = handed[0][0], handed[1][0]
+    assert everything == files
+    assert {path for path in files if path.endswith(".html")} <= set(pages)
+    assert not any(path.startswith("pagefind/") for path in pages) and "manifest.json" not in pages
+    assert all(pages[path] == files[path] for path in pages)
+
+
+class Rebuilds:
+    """Rebuilds that hand over what a test gives them, as build.py's does, or fail."""
+
+    def __init__(self):
+        self.steps: list = []
+
+    def __call__(self, ready) -> str:
+        for step in self.steps:
+            if isinstance(step, BuildFailed):
+                raise step
+            if callable(step):  # a look at what is served meanwhile
+                step()
+            else:
+                ready(*step)
+        return "built"
+
+
+def served(preview: Preview, path: str) -> bytes | None:
+    """What the preview sends for ``path`` (None: not found); HTML without what the preview adds."""
+    status, kind, body = preview.respond(path)
+    if status != 200:
+        return None
+    return body.split(b"<body>")[-1] if kind.startswith("text/html") else body
+
+
+def test_the_preview_serves_a_rebuilds_pages_at_once_and_the_last_good_site_when_it_fails(tmp_path):
+    rebuilds = Rebuilds()
+    preview = Preview(rebuilds, tmp_path / "site", [], port=0, out=io.StringIO())
+    try:
+        rebuilds.steps = [({"index.html": b"<head></head><body>one", "pagefind/a.js": b"index one"}, True)]
+        assert preview.build()
+        assert served(preview, "/") == b"one" and served(preview, "/pagefind/a.js") == b"index one"
+        version = preview.state.read()[0]
+
+        def midway() -> None:  # the pages first, over the last site
+            assert served(preview, "/index.html") == b"two" and served(preview, "/pagefind/a.js") == b"index one"
+            assert preview.state.read()[0] != version  # the pages reload with the first files of a rebuild
+
+        rebuilds.steps = [({"index.html": b"<head></head><body>two"}, False), midway,
+                          ({"index.html": b"<head></head><body>two", "pagefind/b.js": b"index two"}, True)]
+        assert preview.build()
+        assert served(preview, "/pagefind/a.js") is None and served(preview, "/pagefind/b.js") == b"index two"
+        # a rebuild that fails after it handed over its pages: the last good site again, with its problems
+        rebuilds.steps = [({"index.html": b"<head></head><body>four"}, False),
+                          BuildFailed([Diagnostic("source/x.xml", 1, 2, "what", "hint")])]
+        assert not preview.build()
+        assert served(preview, "/").endswith(b"two")  # under the problems
+        assert preview.state.read()[1] == ["source/x.xml:1:2: error: what (hint)"]
+    finally:
+        preview.server.server_close()
