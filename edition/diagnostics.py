@@ -5,6 +5,7 @@ with all of them, so an editor sees every problem of one run together.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,7 +54,11 @@ class Locator:
     def __init__(self, path: Path, text: str):
         self.path = path
         self.shown = display_path(path)
-        self.lines = text.splitlines()
+        self.text = text
+
+    @functools.cached_property
+    def lines(self) -> list[str]:  # split when a problem is first located: most files have none
+        return self.text.splitlines()
 
     def column(self, element: etree._Element) -> int:
         line = element.sourceline or 0

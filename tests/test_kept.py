@@ -152,3 +152,32 @@ def test_the_preview_serves_a_rebuilds_pages_at_once_and_the_last_good_site_when
         assert preview.state.read()[1] == ["source/x.xml:1:2: error: what (hint)"]
     finally:
         preview.server.server_close()
+
+
+def test_documents_added_and_removed_are_built_as_from_nothing(tmp_path):
+    import sys
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from corpus import synthetic_edition
+
+    central = synthetic_edition(tmp_path / "edition", 12)
+    more = synthetic_edition(tmp_path / "more", 16).parent
+    kept = Kept()
+
+    def compare() -> dict[str, bytes]:
+        _, again = run(central, None, base_url="", cache=tmp_path / "cache", workers=1, kept=kept)
+        _, fresh = run(central, None, base_url="", cache=None, workers=1)
+        assert sorted(again) == sorted(fresh)
+        assert [path for path in fresh if again[path] != fresh[path]] == []
+        return again
+
+    site = compare()
+    assert "d1005.html" in site and "d1006.html" not in site
+    added = [p for p in more.glob("*-d1*.xml") if not (central.parent / p.name).exists()]
+    assert len(added) == 4
+    for path in added:
+        shutil.copy(path, central.parent / path.name)
+    assert "d1009.html" in compare()
+    for path in added:
+        (central.parent / path.name).unlink()
+    site = compare()
+    assert "d1009.html" not in site and set(kept.sources) == {p for p in central.parent.glob("*.xml")}
