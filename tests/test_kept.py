@@ -181,3 +181,21 @@ def test_documents_added_and_removed_are_built_as_from_nothing(tmp_path):
         (central.parent / path.name).unlink()
     site = compare()
     assert "d1009.html" not in site and set(kept.sources) == {p for p in central.parent.glob("*.xml")}
+
+
+def test_a_rebuild_that_hands_nothing_over_is_served_from_disk_and_nothing_outside_the_site(tmp_path):
+    site = tmp_path / "site"
+
+    def rebuild(ready) -> str:  # writes its site, as a build without ``ready`` does
+        site.mkdir(exist_ok=True)
+        (site / "index.html").write_text("<head></head><body>on disk", encoding="utf-8")
+        (tmp_path / "secret.txt").write_text("not the site's", encoding="utf-8")
+        return "built"
+
+    preview = Preview(rebuild, site, [], port=0, out=io.StringIO())
+    try:
+        assert preview.build() and preview.files is None
+        assert served(preview, "/") == b"on disk" and served(preview, "/index.html") == b"on disk"
+        assert served(preview, "/../secret.txt") is None and served(preview, "/%2e%2e/secret.txt") is None
+    finally:
+        preview.server.server_close()
