@@ -196,6 +196,14 @@ def served(site, serve) -> str:
     return serve(site)
 
 
+@pytest.fixture(scope="session")
+def served_twice(site, serve, served) -> tuple[str, str]:
+    """The test site at two addresses (two ports of 127.0.0.1): a tab that shows a page at the one
+    opens a link to it at the other as a fresh load, as a reader's link does, not as a jump within
+    the page, and without a blank page loaded between the two."""
+    return served, serve(site)
+
+
 # --- one browser -----------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
