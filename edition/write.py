@@ -1,14 +1,20 @@
 """Stage 6: put the site on disk so that it is always whole.
 
-Every build is written into a fresh directory beside the site; ``site`` itself
+Every build is written into a directory of its own beside the site; ``site`` itself
 is a symbolic link that is switched to the new build in one atomic rename. A
 build that fails or is killed at any moment leaves the previous site untouched;
 its half-written directory is removed by the next build.
 
 Builds are byte-identical; with ``SOURCE_DATE_EPOCH`` set, so are the files'
-modification times, which then come from it and not from the clock. A file whose
-bytes the live build already has is linked from it, not written again: a large
-edition changes a few files of tens of thousands.
+modification times, which then come from it and not from the clock. A large
+edition changes a few files of tens of thousands, so a build costs a file
+operation per changed file, not per file: the build before the live one is kept
+(the spare), and the next build is made in it, where only the files that differ
+are replaced (unlinked and written anew, or linked from the live build, never
+changed in place: the live build may share them). The spare is claimed by a rename
+and its record of what it holds is removed before anything in it changes, so a
+spare left half-made is never trusted again; with no spare, the build starts
+from an empty directory and links from the live build what it has already.
 """
 from __future__ import annotations
 
@@ -30,10 +36,10 @@ def builds_dir(site: Path) -> Path:
 def publish(files: dict[str, bytes], site: Path, digests: dict[str, str] | None = None) -> Path:
     """Write ``files`` as the new site and switch ``site`` to it; return the build directory.
 
-    A file the site already has, with the same bytes (by the SHA-256 each build records beside
-    itself, ``DIGESTS``), is linked into the new build rather than written again: the files
-    are shared, not changed, so the previous site stays as it was until the switch. ``digests``:
-    the SHA-256 of files already worked out (the manifest's), by path."""
+    The new build is the spare made over (or a new directory): a file it holds already with the
+    same bytes (by the SHA-256 each build records beside itself, ``DIGESTS``) stays as it is; one the
+    live build holds is linked from it; any other is written. ``digests``: the SHA-256 of files
+    already worked out (the manifest's), by path."""
     digests_known = digests or {}
     site = site.absolute()
     builds = builds_dir(site)
@@ -41,19 +47,27 @@ def publish(files: dict[str, bytes], site: Path, digests: dict[str, str] | None 
     try:
         builds.mkdir(parents=True, exist_ok=True)
         previous = _current_build(site, builds)
-        known = _read_digests(previous) if previous is not None else {}
-        build = Path(tempfile.mkdtemp(prefix="build-", dir=builds))
+        build, held = _claim_spare(builds, previous)
+        known: dict[str, list] | None = None  # the live build's record, read if a file is not in the spare
         made = {str(build)}
         before = f"{previous}/" if previous is not None else ""
         written: dict[str, list] = {}
         # Plain strings and file descriptors: a thousand documents make tens of thousands of files.
         for relative, data in sorted(files.items()):
             target = f"{build}/{_inside(relative)}"
+            digest = digests_known.get(relative) or hashlib.sha256(data).hexdigest()
+            there = held.pop(relative, None)
+            if there is not None and there[0] == digest and _unchanged(target, there, stamp):
+                written[relative] = there  # the spare has it as it should be
+                continue
+            if there is not None:
+                _remove(target)
             folder = target.rpartition("/")[0]
             if folder not in made:
                 os.makedirs(folder, exist_ok=True)
                 made.add(folder)
-            digest = digests_known.get(relative) or hashlib.sha256(data).hexdigest()
+            if known is None:
+                known = _read_digests(previous) if previous is not None else {}
             kept = known.get(relative)
             if (kept is not None and kept[0] == digest and _unchanged(before + relative, kept, stamp)
                     and _linked(before + relative, target)):
@@ -64,6 +78,8 @@ def publish(files: dict[str, bytes], site: Path, digests: dict[str, str] | None 
                     os.utime(target, (stamp, stamp))
                     mtime = stamp * 1_000_000_000
             written[relative] = [digest, len(data), mtime]
+        for relative in held:  # what the spare held and this build has not
+            _remove(f"{build}/{relative}")
         _write_digests(build, written)
         build.chmod(0o755)
         _switch(site, build)
@@ -71,8 +87,49 @@ def publish(files: dict[str, bytes], site: Path, digests: dict[str, str] | None 
         where = display_path(Path(e.filename or site))
         raise BuildFailed([Diagnostic(display_path(site), 0, 0, f"cannot write the site: {e.strerror}: {where}",
                                       f"check that {display_path(site.parent)} is a folder and that you may write in it")]) from None
-    _remove_old_builds(builds, keep=build)
+    _remove_old_builds(builds, keep=[build] + ([previous] if previous is not None else []))
     return build
+
+
+def _claim_spare(builds: Path, live: Path | None) -> tuple[Path, dict[str, list]]:
+    """The directory to make the new build in, and what it holds (path -> its record): the spare,
+    claimed by renaming it onto a new empty directory (two builds at once never share it), with
+    whatever in it its record does not name removed; else the new directory, empty."""
+    claimed = Path(tempfile.mkdtemp(prefix="build-", dir=builds))
+    for candidate in sorted(builds.glob("build-*")):
+        record = candidate.with_name(candidate.name + DIGESTS)
+        if candidate in (live, claimed) or candidate.is_symlink() or not candidate.is_dir() or not record.is_file():
+            continue
+        held = _read_digests(candidate)
+        try:
+            os.rename(candidate, claimed)  # onto the empty directory: atomic
+        except OSError:  # claimed meanwhile by another build, or gone
+            continue
+        os.unlink(record)  # from now on, a spare left half-made is not trusted: its record is gone
+        _clear_strays(claimed, held)
+        return claimed, held
+    return claimed, {}
+
+
+def _clear_strays(build: Path, held: dict[str, list]) -> None:
+    """Remove from a claimed spare the files its record does not name (put into the site by hand)."""
+    for folder, folders, names in os.walk(build):
+        relative = os.path.relpath(folder, build)
+        prefix = "" if relative == "." else relative + "/"
+        for name in names + [f for f in folders if os.path.islink(os.path.join(folder, f))]:
+            if prefix + name not in held:
+                os.unlink(os.path.join(folder, name))
+
+
+def _remove(path: str) -> None:
+    """Remove a file, link or directory of a build being made (never of the live one)."""
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    else:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
 
 
 #: Beside each build (``build-abc123.digests``, outside the site): each file's SHA-256, size and
@@ -136,9 +193,12 @@ def source_date_epoch() -> int | None:
     return int(value)
 
 
+_UPWARD = frozenset(("", ".", ".."))
+
+
 def _inside(relative: str) -> str:
     """``relative``, once it is known to name a file within the site."""
-    if not relative or any(part in ("", ".", "..") for part in relative.split("/")):  # absolute, empty or upward
+    if not relative or not _UPWARD.isdisjoint(relative.split("/")):  # absolute, empty or upward
         raise ValueError(f"refusing to write outside the site: {relative!r}")
     return relative
 
@@ -165,9 +225,12 @@ def _switch(site: Path, build: Path) -> None:
     os.replace(link, site)  # atomic: readers see the old site or the new, never a mix
 
 
-def _remove_old_builds(builds: Path, keep: Path) -> None:
+def _remove_old_builds(builds: Path, keep: list[Path]) -> None:
+    """Remove every build but ``keep`` (the new live one, and the one before it: the next spare)
+    and their records, and whatever else is there (half-made builds, a plain site kept aside)."""
+    kept = {name for path in keep for name in (path.name, path.name + DIGESTS)}
     for entry in builds.iterdir():
-        if entry in (keep, keep.with_name(keep.name + DIGESTS)):
+        if entry.name in kept:
             continue
         if entry.is_symlink() or entry.is_file():
             entry.unlink(missing_ok=True)

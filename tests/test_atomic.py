@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -66,7 +67,7 @@ def kill_after(site: Path, step: int) -> None:
 #: What writing the site does to the disk, step by step.
 DISK_STEPS = ((os, "mkdir"), (os, "open"), (os, "fchmod"), (os, "write"), (os, "close"), (os, "link"),
               (Path, "write_text"), (Path, "chmod"), (Path, "rename"), (os, "utime"), (os, "symlink"),
-              (os, "replace"))
+              (os, "replace"), (os, "rename"), (os, "unlink"))
 
 
 @contextlib.contextmanager
@@ -93,16 +94,30 @@ def counted_steps(after_each):
             setattr(owner, name, original)
 
 
-def test_a_build_killed_between_any_two_disk_steps_leaves_the_previous_site_whole(tmp_path):
+@pytest.mark.parametrize("spare", [True, False], ids=["made in the spare", "made anew"])
+def test_a_build_killed_between_any_two_disk_steps_leaves_the_previous_site_whole(tmp_path, spare):
     """kill -9 after each disk step of writing the site in turn: a forked copy of this process,
-    holding the files of the build, writes them and kills itself right after that step."""
+    holding the files of the build, writes them and kills itself right after that step. Each
+    write starts from the same state: the live build, and the one before it kept as the spare
+    that the next build is made in (or no spare: the build is made in a new directory)."""
     from build import build
-    from edition.write import publish
+    from edition.write import builds_dir, publish
 
     site, before = built_site(tmp_path)
     files = build(ROOT / "source" / "frus1969-76ve13-d171.xml", None)  # what build.py --out writes
-    # one page changed: written anew, every other file linked from the live build
+    # one page changed: written anew, every other file kept in the spare or linked from the live build
     files["names.html"] = files["names.html"].replace(b"</main>", b"<p>A change.</p></main>")
+    new = {**before, "names.html": files["names.html"]}
+
+    def starting_state() -> None:
+        publish(before, site)
+        publish(before, site)  # the live build, and the one before it kept
+        if not spare:
+            live = site.resolve()
+            for entry in builds_dir(site).iterdir():
+                if entry.name not in (live.name, live.name + ".digests"):
+                    shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+        assert snapshot(site) == before
 
     def in_a_child(after_each) -> tuple[int, int]:
         """Write the site in a forked copy of this process: (its exit status, the steps it took)."""
@@ -121,20 +136,21 @@ def test_a_build_killed_between_any_two_disk_steps_leaves_the_previous_site_whol
             taken = pipe.read()
         return os.waitpid(pid, 0)[1], int(taken or 0)
 
+    starting_state()
     status, total = in_a_child(lambda n: None)  # a whole write, to count its steps
-    new = {**before, "names.html": files["names.html"]}
-    assert status == 0 and total > len(files) and snapshot(site) == new
-    _, before = built_site(tmp_path)  # the live site again, for the kills
+    assert status == 0 and total > 5 and snapshot(site) == new
     seen = []
     for step in range(1, total + 1):
+        starting_state()
         status, _ = in_a_child(lambda n: n == step and os.kill(os.getpid(), signal.SIGKILL))
         assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, f"step {step}: {status}"
         found = snapshot(site)
         # the previous site whole until the switch, the new one whole after it (old builds being cleared)
         assert found in (before, new), f"killed after disk step {step} of {total}: a mix of two builds"
         seen.append(found == new)
-        if found == new:
-            _, before = built_site(tmp_path)
+        # and the build after it writes the new site whole, whatever was left half-made
+        publish(files, site)
+        assert snapshot(site) == new, f"the build after a kill at step {step} of {total}"
     assert not seen[0] and seen[-1] and seen == sorted(seen)  # before the switch, then after it
 
 
@@ -164,4 +180,6 @@ def test_the_build_after_a_killed_one_clears_what_it_left(tmp_path):
     assert len([p for p in builds.iterdir() if p.is_dir()]) == 2  # the live build and the half-written one
     site, after = built_site(tmp_path)
     live = Path(os.readlink(site)).name
-    assert after == before and sorted(p.name for p in builds.iterdir()) == [live, live + ".digests"]
+    spare = {p.name for p in builds.iterdir()} - {live, live + ".digests"}  # the build before, for the next
+    assert after == before and len(spare) == 2 and not any(p.name.endswith(".digests") and p.stem not in spare
+                                                             for p in builds.iterdir() if p.name in spare)

@@ -31,14 +31,39 @@ def test_two_builds_of_the_same_source_are_byte_identical(tmp_path):
     assert first and first == second
 
 
-def test_rebuilding_replaces_the_site_in_one_switch_and_leaves_no_old_build(tmp_path):
+def test_rebuilding_replaces_the_site_in_one_switch_and_keeps_only_the_build_before_as_the_spare(tmp_path):
     site = tmp_path / "site"
     build(SOURCE, site)
     first = os.readlink(site)
+    assert sorted(p.name for p in builds_dir(site).iterdir()) == sorted([Path(first).name, Path(first).name + ".digests"])
     build(SOURCE, site)
-    assert site.is_symlink() and os.readlink(site) != first
-    live = Path(os.readlink(site)).name
-    assert sorted(p.name for p in builds_dir(site).iterdir()) == [live, live + ".digests"]
+    second = os.readlink(site)
+    assert site.is_symlink() and second != first
+    names = lambda *links: sorted(n for link in links for n in (Path(link).name, Path(link).name + ".digests"))  # noqa: E731
+    assert sorted(p.name for p in builds_dir(site).iterdir()) == names(first, second)
+    inode = (builds_dir(site) / Path(first).name).stat().st_ino
+    build(SOURCE, site)  # made in the spare: the first build's directory, under a new name
+    third = os.readlink(site)
+    assert third not in (first, second) and (site.resolve()).stat().st_ino == inode
+    assert sorted(p.name for p in builds_dir(site).iterdir()) == names(second, third)
+
+
+def test_a_build_made_in_the_spare_replaces_only_what_differs_and_drops_what_was_put_there(tmp_path):
+    from edition.write import publish
+
+    site = tmp_path / "site"
+    files = build(SOURCE, site)
+    first = site.resolve()
+    (site / "put-there-by-hand.html").write_text("not built", encoding="utf-8")
+    publish(files, site)  # the spare is now the first build, with the file put there
+    inode = {path: (first / path).stat().st_ino for path in files}
+    changed = {**files, "names.html": files["names.html"] + b"<!-- changed -->\n"}
+    del changed["changes.html"]
+    assert publish(changed, site) == site.resolve()
+    assert {str(p.relative_to(site.resolve())) for p in site.resolve().rglob("*") if p.is_file()} == set(changed)
+    assert {path: (site / path).read_bytes() for path in changed} == changed
+    # in the spare's directory: every file as it was but the changed one
+    assert [path for path in changed if (site / path).stat().st_ino != inode[path]] == ["names.html"]
 
 
 def test_a_rebuild_links_the_files_it_would_write_again_and_writes_the_others(tmp_path):
