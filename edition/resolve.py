@@ -134,14 +134,30 @@ def _read_text(source: Source) -> _Read:
     )
 
 
-def _pointers_of(source: Source, in_text: bool) -> tuple[list[tuple[etree._Element, str, str, bool]],
-                                                         list[tuple[etree._Element, str, str]]]:
-    """A file's pointers, in document order: those that must land, as (element, attribute, value,
-    whether it may be an occurrence of a name: a @ref without an id, in the text of a document,
-    ``in_text``), and the https:// addresses that may name a passage of a held document. Read from
-    the file alone, and kept with it: which of them land is a question for each build."""
-    text = source.root.find("tei:text", NS) if in_text else None
-    pointers, addresses = [], []
+#: A file's pointers as strings, found by libxml2 (an edition of a thousand documents has tens of
+#: thousands): those that must land ("#…" in @ref, @active, @passive, or @target but a note's anchor),
+#: the https:// addresses that may name a held document's passage; a join's are its parts (checked above).
+_MUST_LAND = etree.XPath(
+    "//@*[namespace-uri() = ''][local-name() = 'ref' or local-name() = 'active' or local-name() = 'passive'"
+    " or (local-name() = 'target' and not(../@type = 'noteAnchor'))][starts-with(., '#')][not(parent::tei:join)]",
+    namespaces=NS, smart_strings=False)
+_ADDRESSES = etree.XPath(
+    "//@*[namespace-uri() = ''][local-name() = 'target' or local-name() = 'source'][starts-with(., 'https://')]"
+    "[not(parent::tei:join)]", namespaces=NS, smart_strings=False)
+#: Where a text names an entry: an element with @ref and no id of its own.
+_NAMING = etree.XPath("tei:text//*[@ref][not(@xml:id)][not(self::tei:join)]", namespaces=NS)
+
+
+def _pointers_of(source: Source, in_text: bool) -> tuple[list[str], list[str], list[etree._Element]]:
+    """A file's pointers that must land, its https:// addresses, and (``in_text``: a document's) the
+    elements of its text that name an entry, in document order. Read from the file alone, and kept
+    with it: which of them land is a question for each build."""
+    return _MUST_LAND(source.root), _ADDRESSES(source.root), _NAMING(source.root) if in_text else []
+
+
+def _landing_problems(source: Source, home: dict, links: Links, locate) -> list:
+    """Where a file's pointers do not land (read element by element: only when one does not)."""
+    problems = []
     for element in _POINTING(source.root):
         if element.tag == f"{{{NS['tei']}}}join":
             continue
@@ -149,14 +165,25 @@ def _pointers_of(source: Source, in_text: bool) -> tuple[list[tuple[etree._Eleme
             pointer = element.get(attr)
             if pointer is None or (attr == "target" and element.get("type") == "noteAnchor"):
                 continue
-            occurrence = (attr == "ref" and element.get(XML_ID) is None and text is not None
-                          and any(a is text for a in element.iterancestors()))
-            pointers.append((element, attr, pointer, occurrence))
+            if pointer.startswith("#") and pointer[1:] not in home:
+                problems.append(locate(element, f"@{attr}={pointer!r} points to nothing the edition shows",
+                                       "point to an xml:id in <text> or in standOff"))
+        # A link to a document the edition holds may name one of its passages after "#".
         for attr in ("target", "source"):
             address = element.get(attr) or ""
-            if address.startswith("https://"):
-                addresses.append((element, attr, address))
-    return pointers, addresses
+            held = links.held(address) if address.startswith("https://") else None
+            if held is None or not held[1] or links.document_of.get(held[1]) is held[0]:
+                continue
+            problems.append(locate(element, f'@{attr}="{address}" names no passage of Document {held[0].number}',
+                                   "after # write the id of one of its blocks, as its ¶ link shows it, "
+                                   "or leave out # to point to the whole document"))
+    return problems
+
+
+def _lands(links: Links, address: str) -> bool:
+    """Whether an address of a held document names no passage, or one of that document's."""
+    held = links.held(address)
+    return held is None or not held[1] or links.document_of.get(held[1]) is held[0]
 
 
 def resolve(edition: Edition, base_url: str = "") -> Links:
@@ -228,25 +255,17 @@ def resolve(edition: Edition, base_url: str = "") -> Links:
     documents = {id(d.source) for d in edition.documents}
     for source in edition.sources:
         in_text = id(source) in documents  # a document's text names occurrences; the apparatus, none
-        pointers, addresses = source.once(("pointers", in_text), lambda s: _pointers_of(s, in_text))
-        for element, attr, pointer, occurrence in pointers:
-            if pointer.startswith("#") and pointer[1:] not in home:
-                problems.append(locate(element, f"@{attr}={pointer!r} points to nothing the edition shows",
-                                       "point to an xml:id in <text> or in standOff"))
-                continue
-            if occurrence and pointer[1:] in edition.entries:
+        pointers, addresses, naming = source.once(("pointers", in_text), lambda s: _pointers_of(s, in_text))
+        if not all(pointer[1:] in home for pointer in pointers) or not all(_lands(links, a) for a in addresses):
+            problems += _landing_problems(source, home, links, locate)
+            continue
+        for element in naming:
+            pointer = element.get("ref")
+            if pointer[1:] in edition.entries:
                 block = links.block_of(element)
                 if (pointer, block) not in seen:
                     seen.add((pointer, block))
                     links.occurrences.setdefault(pointer[1:], []).append(block)
-        # A link to a document the edition holds may name one of its passages after "#".
-        for element, attr, address in addresses:
-            held = links.held(address)
-            if held is None or not held[1] or links.document_of.get(held[1]) is held[0]:
-                continue
-            problems.append(locate(element, f'@{attr}="{address}" names no passage of Document {held[0].number}',
-                                   "after # write the id of one of its blocks, as its ¶ link shows it, "
-                                   "or leave out # to point to the whole document"))
     if problems:
         raise BuildFailed(problems)
     return links

@@ -194,6 +194,27 @@ def test_a_link_to_a_passage_of_a_held_document_lands_there_or_is_a_located_erro
     assert "names no passage of Document 174" in problem.message
 
 
+def test_a_pointer_to_an_id_that_no_page_shows_is_a_located_error(tmp_path):
+    """An id of a header (the archival source's) is in the edition but on no page: a passage pointer
+    to it is reported at its file, line and column, and the edition's other pointers still land."""
+    from build import run
+    from edition.diagnostics import BuildFailed
+    import shutil
+    folder = tmp_path / "source"
+    shutil.copytree(ROOT / "source", folder)
+    apparatus = folder / "apparatus.xml"
+    text = apparatus.read_text(encoding="utf-8")
+    old = '<ptr type="passage" target="#drv-2"/>'
+    assert old in text
+    apparatus.write_text(text.replace(old, '<ptr type="passage" target="#archival-source"/>', 1), encoding="utf-8")
+    with pytest.raises(BuildFailed) as failure:
+        run(folder / "frus1969-76ve13-d171.xml", None, base_url="")
+    [problem] = failure.value.diagnostics
+    line = text[:text.index(old)].count("\n") + 1
+    assert (problem.path.endswith("apparatus.xml"), problem.line) == (True, line)
+    assert problem.message == "@target='#archival-source' points to nothing the edition shows"
+
+
 def test_an_event_may_point_to_a_passage_of_any_document(tmp_path):
     from build import run
     import shutil
