@@ -14,7 +14,6 @@ page …) lists or draws the whole edition: its key hashes every file.
 from __future__ import annotations
 
 import functools
-import re
 from pathlib import Path
 
 from lxml import etree
@@ -26,7 +25,9 @@ from .markdown import TEXTS
 from .resolve import Links
 
 _CODE = Path(__file__).resolve().parent
-_POINTERS = re.compile(r'\s(?:target|ref|source|active|passive|corresp|facs)="([^"]*)"')
+#: Every attribute that may point elsewhere, its values found by libxml2.
+_POINTERS = etree.XPath(" | ".join(f"//@{attr}" for attr in ("target", "ref", "source", "active", "passive", "corresp", "facs")),
+                        smart_strings=False)
 
 
 def edition_key(links: Links, templates: Path) -> str:
@@ -81,8 +82,8 @@ def _reach(links: Links, source: Source) -> tuple[str, dict[str, Document]]:
     address), and the documents it cites, by key."""
     reached = []
     cited = {}
-    pointers = source.once("pointer tokens", lambda s: [token for value in sorted(set(_POINTERS.findall(s.text)))
-                                                  for token in value.split()])
+    pointers = source.once("pointer tokens", lambda s: [token for value in sorted(set(_POINTERS(s.root)))
+                                                        for token in value.split()])
     for token in pointers:
         if token.startswith("#"):
             target = token[1:]

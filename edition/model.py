@@ -7,6 +7,7 @@ of the shared apparatus.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -232,8 +233,8 @@ def build_document(source: Source, central: bool = False) -> Document:
     root = source.root
     missing = []
     for context_path, path, message, hint in REQUIRED:
-        for context in root.xpath(context_path, namespaces=NS):
-            if not context.xpath(path, namespaces=NS):
+        for context in _xpath(context_path)(root):
+            if not _xpath(path)(context):
                 missing.append(source.locator.at(context, message, hint))
     if missing:
         raise BuildFailed(missing)
@@ -340,8 +341,14 @@ def _archive(ms: etree._Element) -> ArchivalSource:
 
 
 def _text(context: etree._Element, path: str) -> str:
-    found = context.xpath(path, namespaces=NS)
+    found = _xpath(path)(context)
     return _plain(found[0]) if found else ""
+
+
+@functools.lru_cache(maxsize=None)
+def _xpath(path: str) -> etree.XPath:
+    """A path compiled once, not once a document."""
+    return etree.XPath(path, namespaces=NS)
 
 
 def _plain(element: etree._Element) -> str:

@@ -137,13 +137,12 @@ def _read_text(source: Source) -> _Read:
 #: A file's pointers as strings, found by libxml2 (an edition of a thousand documents has tens of
 #: thousands): those that must land ("#…" in @ref, @active, @passive, or @target but a note's anchor),
 #: the https:// addresses that may name a held document's passage; a join's are its parts (checked above).
-_MUST_LAND = etree.XPath(
-    "//@*[namespace-uri() = ''][local-name() = 'ref' or local-name() = 'active' or local-name() = 'passive'"
-    " or (local-name() = 'target' and not(../@type = 'noteAnchor'))][starts-with(., '#')][not(parent::tei:join)]",
+_MUST_LAND = etree.XPath(" | ".join(
+    f"//@{attr}[starts-with(., '#')]{extra}[not(parent::tei:join)]"
+    for attr, extra in (("ref", ""), ("active", ""), ("passive", ""), ("target", "[not(../@type = 'noteAnchor')]"))),
     namespaces=NS, smart_strings=False)
-_ADDRESSES = etree.XPath(
-    "//@*[namespace-uri() = ''][local-name() = 'target' or local-name() = 'source'][starts-with(., 'https://')]"
-    "[not(parent::tei:join)]", namespaces=NS, smart_strings=False)
+_ADDRESSES = etree.XPath(" | ".join(f"//@{attr}[starts-with(., 'https://')][not(parent::tei:join)]"
+                                    for attr in ("target", "source")), namespaces=NS, smart_strings=False)
 #: Where a text names an entry: an element with @ref and no id of its own.
 _NAMING = etree.XPath("tei:text//*[@ref][not(@xml:id)][not(self::tei:join)]", namespaces=NS)
 
