@@ -22,7 +22,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .load import Source, load_tei, read_text
+from .load import Source, load_tei, read_source
 
 
 @dataclass
@@ -44,8 +44,8 @@ class Kept:
             stamp = None  # read_text says what is wrong
         if known is not None and stamp is not None and self.stamps.get(path) == stamp:
             return known
-        text = read_text(path)
-        source = known if known is not None and known.text == text else load_tei(path, text)
+        data, text = read_source(path)
+        source = known if known is not None and known.text == text else load_tei(path, text, data)
         self.stamps[path] = stamp
         return source
 

@@ -74,6 +74,11 @@ def safe_parser() -> etree.XMLParser:
 
 def read_text(path: Path) -> str:
     """The file's text, or BuildFailed naming the file and the first bad byte."""
+    return read_source(path)[1]
+
+
+def read_source(path: Path) -> tuple[bytes, str]:
+    """The file's bytes and its text, or BuildFailed naming the file and the first bad byte."""
     shown = display_path(path)
     try:
         data = path.read_bytes()
@@ -86,7 +91,7 @@ def read_text(path: Path) -> str:
         raise BuildFailed([Diagnostic(shown, 0, 0, "source file is empty",
                                       "restore it from git or write the TEI document into it")])
     try:
-        return data.decode("utf-8")
+        return data, data.decode("utf-8")
     except UnicodeDecodeError as e:
         before = data[:e.start]
         line = before.count(b"\n") + 1
@@ -96,10 +101,13 @@ def read_text(path: Path) -> str:
             "save the file as UTF-8")]) from None
 
 
-def load_tei(path: Path, text: str | None = None) -> Source:
-    """Parse a TEI file (``text``: its text, already read); BuildFailed with located diagnostics
-    if it is not well-formed TEI."""
-    text = read_text(path) if text is None else text
+def load_tei(path: Path, text: str | None = None, data: bytes | None = None) -> Source:
+    """Parse a TEI file (``text``: its text, already read, and ``data`` its bytes); BuildFailed with
+    located diagnostics if it is not well-formed TEI."""
+    if text is None:
+        data, text = read_source(path)
+    elif data is None:
+        data = text.encode("utf-8")
     locator = Locator(path, text)
     declarations = [
         locator.at_line(*_line_col(text, m.start()),
@@ -111,7 +119,7 @@ def load_tei(path: Path, text: str | None = None) -> Source:
         raise BuildFailed(declarations)
     parser = safe_parser()
     try:
-        tree = etree.ElementTree(etree.fromstring(text.encode("utf-8"), parser, base_url=str(path)))
+        tree = etree.ElementTree(etree.fromstring(data, parser, base_url=str(path)))
     except etree.XMLSyntaxError as e:
         # The parser's own log: the exception's may carry errors of earlier validations in this thread.
         raise BuildFailed([_syntax_diagnostic(locator, e, parser.error_log)]) from None
@@ -121,7 +129,9 @@ def load_tei(path: Path, text: str | None = None) -> Source:
         found = f"<{qname.localname}>" + (f" in namespace {qname.namespace}" if qname.namespace else " in no namespace")
         raise BuildFailed([locator.at(root, f"the root element is {found}, expected <TEI> in namespace {TEI_NS}",
                                       f'write <TEI xmlns="{TEI_NS}">')])
-    return Source(path, text, tree, locator)
+    source = Source(path, text, tree, locator)
+    source.memo["bytes"] = data  # UTF-8 decoded and encoded again gives the same bytes
+    return source
 
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:

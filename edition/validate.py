@@ -252,9 +252,8 @@ def edition_violations(sources: list[Source]) -> list[Diagnostic]:
                 "keeping the one already published"))
     found += _duplicate_numbers(sources)
     for source in sources:
-        pointers = source.once("cross-file pointers", lambda s: [(attr, pointer) for attr, values in _POINTERS.items()
-                                                     for pointer in values(s.root)])
-        if all((pointer[1:] in entries) if attr == "ref" else (pointer[1:] in known) for attr, pointer in pointers):
+        refs, others = source.once("cross-file pointers", lambda s: (_REF_POINTERS(s.root), _OTHER_POINTERS(s.root)))
+        if all(pointer[1:] in entries for pointer in refs) and all(pointer[1:] in known for pointer in others):
             continue  # every pointer of the file lands: no element to look at
         for element in _POINTING(source.root):
             for attr in CROSS_FILE:
@@ -282,7 +281,9 @@ _WITH_THE_ID = etree.XPath("//*[@xml:id = $id]")
 #: A pointer that may cross files: "#…" in one of CROSS_FILE, but a join's (its parts, in the file) and
 #: a note's anchor (the Schematron checks both).
 _CROSSING = "[starts-with(., '#')][not(parent::tei:join or parent::tei:ptr[@type = 'noteAnchor'])]"
-_POINTERS = {attr: etree.XPath(f"//@{attr}{_CROSSING}", namespaces=NS, smart_strings=False) for attr in CROSS_FILE}
+_REF_POINTERS = etree.XPath(f"//@ref{_CROSSING}", namespaces=NS, smart_strings=False)
+_OTHER_POINTERS = etree.XPath(" | ".join(f"//@{attr}{_CROSSING}" for attr in CROSS_FILE if attr != "ref"),
+                              namespaces=NS, smart_strings=False)
 _POINTING = etree.XPath(" | ".join(f"//@{attr}{_CROSSING}/.." for attr in CROSS_FILE), namespaces=NS)
 _DOCUMENTS = etree.XPath("//tei:div[@type = 'document'][@n != '']", namespaces=NS)
 

@@ -69,7 +69,7 @@ def test_a_file_is_parsed_again_only_when_it_changed(copy, monkeypatch):
     kept = Kept()
     parsed = []
     real = kept_module.load_tei
-    monkeypatch.setattr(kept_module, "load_tei", lambda path, text: parsed.append(path.name) or real(path, text))
+    monkeypatch.setattr(kept_module, "load_tei", lambda path, *read: parsed.append(path.name) or real(path, *read))
 
     def build() -> None:
         parsed.clear()
