@@ -41,7 +41,7 @@ class Kept:
         try:
             stamp = _stamp(path)
         except OSError:
-            stamp = None  # read_text says what is wrong
+            stamp = None  # read_source says what is wrong
         if known is not None and stamp is not None and self.stamps.get(path) == stamp:
             return known
         data, text = read_source(path)
