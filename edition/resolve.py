@@ -165,8 +165,9 @@ def _landing_problems(source: Source, home: dict, links: Links, locate) -> list:
             if pointer is None or (attr == "target" and element.get("type") == "noteAnchor"):
                 continue
             if pointer.startswith("#") and pointer[1:] not in home:
-                problems.append(locate(element, f"@{attr}={pointer!r} points to nothing the edition shows",
-                                       "point to an xml:id in <text> or in standOff"))
+                problems.append(locate(element, f'@{attr}="{pointer}" points to nothing the edition shows',
+                                       "point to an id that a page shows: a passage or note of a text, or an entry, "
+                                       "event or channel of standOff; an id of a header is on no page"))
         # A link to a document the edition holds may name one of its passages after "#".
         for attr in ("target", "source"):
             address = element.get(attr) or ""

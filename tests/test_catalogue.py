@@ -142,6 +142,7 @@ EXAMPLES = {
                               '<div type="document" xml:id="document" n="172">'),
     "name-reference": tei('ref="#person-thach"', 'ref="#person-thatch"'),
     "dangling-target": tei('<ref target="#drv">', '<ref target="#drv-9">'),
+    "pointer-to-no-page": tei('<ref target="#drv">', '<ref target="#archival-source">'),
     "dangling-resp": tei('<corr resp="#editors">', '<corr resp="#editor">'),
     "dangling-passage": tei('<ref target="https://history.state.gov/historicaldocuments/frus1969-76ve13/d172">',
                             '<ref target="https://history.state.gov/historicaldocuments/frus1969-76ve13/d172#d172-transcript">'),

@@ -212,7 +212,7 @@ def test_a_pointer_to_an_id_that_no_page_shows_is_a_located_error(tmp_path):
     [problem] = failure.value.diagnostics
     line = text[:text.index(old)].count("\n") + 1
     assert (problem.path.endswith("apparatus.xml"), problem.line) == (True, line)
-    assert problem.message == "@target='#archival-source' points to nothing the edition shows"
+    assert problem.message == '@target="#archival-source" points to nothing the edition shows'
 
 
 def test_an_event_may_point_to_a_passage_of_any_document(tmp_path):
