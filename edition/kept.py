@@ -44,8 +44,8 @@ class Kept:
             stamp = None  # read_source says what is wrong
         if known is not None and stamp is not None and self.stamps.get(path) == stamp:
             return known
-        data, text = read_source(path)
-        source = known if known is not None and known.text == text else load_tei(path, text, data)
+        read = read_source(path)
+        source = known if known is not None and known.text == read[1] else load_tei(path, read)
         self.stamps[path] = stamp
         return source
 

@@ -101,13 +101,10 @@ def read_source(path: Path) -> tuple[bytes, str]:
             "save the file as UTF-8")]) from None
 
 
-def load_tei(path: Path, text: str | None = None, data: bytes | None = None) -> Source:
-    """Parse a TEI file (``text``: its text, already read, and ``data`` its bytes); BuildFailed with
-    located diagnostics if it is not well-formed TEI."""
-    if text is None:
-        data, text = read_source(path)
-    elif data is None:
-        data = text.encode("utf-8")
+def load_tei(path: Path, read: tuple[bytes, str] | None = None) -> Source:
+    """Parse a TEI file (``read``: its bytes and text, as ``read_source`` gave them); BuildFailed
+    with located diagnostics if it is not well-formed TEI."""
+    data, text = read_source(path) if read is None else read
     locator = Locator(path, text)
     declarations = [
         locator.at_line(*_line_col(text, m.start()),

@@ -60,10 +60,6 @@ def _one(value) -> str:
     """``value`` as JSON on one line; a string, or a dict of strings (a file's digest), directly."""
     if isinstance(value, str):
         return _STRING(value)
-    if isinstance(value, dict) and len(value) == 1:  # a file's digest: tens of thousands of them
-        (k, v), = value.items()
-        if isinstance(k, str) and isinstance(v, str):
-            return f"{{{_STRING(k)}: {_STRING(v)}}}"
     if isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
         return "{" + ", ".join(f"{_STRING(k)}: {_STRING(v)}" for k, v in sorted(value.items())) + "}"
     return _ENCODE(value)

@@ -262,14 +262,10 @@ def build_document(source: Source, central: bool = False) -> Document:
     )
 
 
-def build_document_central(source: Source) -> Document:
-    return build_document(source, central=True)
-
-
 def build_model(source: Source, others: list[Source] = (), apparatus: Source | None = None) -> Edition:
     """The edition: ``source`` its central document, ``others`` the rest, ``apparatus`` the shared
     names, events and channels (read from the central document's own standOff when None)."""
-    central = source.once(("document", True), build_document_central)
+    central = source.once(("document", True), lambda s: build_document(s, central=True))
     documents = sorted([central] + [s.once(("document", False), build_document) for s in others],
                        key=lambda d: int(d.number or 0))
     shared = (apparatus or source).root.find("tei:standOff", NS)

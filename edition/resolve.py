@@ -154,7 +154,13 @@ def _pointers_of(source: Source, in_text: bool) -> tuple[list[str], list[str], l
     return _MUST_LAND(source.root), _ADDRESSES(source.root), _NAMING(source.root) if in_text else []
 
 
-def _landing_problems(source: Source, home: dict, links: Links, locate) -> list:
+def _lands(links: Links, address: str) -> bool:
+    """Whether an address names no held document's passage, or one that document has."""
+    held = links.held(address)
+    return held is None or not held[1] or links.document_of.get(held[1]) is held[0]
+
+
+def _landing_problems(source: Source, links: Links, locate) -> list:
     """Where a file's pointers do not land (read element by element: only when one does not)."""
     problems = []
     for element in _POINTING(source.root):
@@ -164,26 +170,19 @@ def _landing_problems(source: Source, home: dict, links: Links, locate) -> list:
             pointer = element.get(attr)
             if pointer is None or (attr == "target" and element.get("type") == "noteAnchor"):
                 continue
-            if pointer.startswith("#") and pointer[1:] not in home:
+            if pointer.startswith("#") and pointer[1:] not in links.home:
                 problems.append(locate(element, f'@{attr}="{pointer}" points to nothing the edition shows',
                                        "point to an id that a page shows: a passage or note of a text, or an entry, "
                                        "event or channel of standOff; an id of a header is on no page"))
         # A link to a document the edition holds may name one of its passages after "#".
         for attr in ("target", "source"):
             address = element.get(attr) or ""
-            held = links.held(address) if address.startswith("https://") else None
-            if held is None or not held[1] or links.document_of.get(held[1]) is held[0]:
-                continue
-            problems.append(locate(element, f'@{attr}="{address}" names no passage of Document {held[0].number}',
-                                   "after # write the id of one of its blocks, as its ¶ link shows it, "
-                                   "or leave out # to point to the whole document"))
+            if address.startswith("https://") and not _lands(links, address):
+                problems.append(locate(element, f'@{attr}="{address}" names no passage of Document '
+                                       f'{links.held(address)[0].number}',
+                                       "after # write the id of one of its blocks, as its ¶ link shows it, "
+                                       "or leave out # to point to the whole document"))
     return problems
-
-
-def _lands(links: Links, address: str) -> bool:
-    """Whether an address of a held document names no passage, or one of that document's."""
-    held = links.held(address)
-    return held is None or not held[1] or links.document_of.get(held[1]) is held[0]
 
 
 def resolve(edition: Edition, base_url: str = "") -> Links:
@@ -257,7 +256,7 @@ def resolve(edition: Edition, base_url: str = "") -> Links:
         in_text = id(source) in documents  # a document's text names occurrences; the apparatus, none
         pointers, addresses, naming = source.once(("pointers", in_text), lambda s: _pointers_of(s, in_text))
         if not all(pointer[1:] in home for pointer in pointers) or not all(_lands(links, a) for a in addresses):
-            problems += _landing_problems(source, home, links, locate)
+            problems += _landing_problems(source, links, locate)
             continue
         for element in naming:
             pointer = element.get("ref")

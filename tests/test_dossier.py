@@ -199,11 +199,7 @@ def test_a_pointer_to_an_id_that_no_page_shows_is_a_located_error(tmp_path):
     to it is reported at its file, line and column, and the edition's other pointers still land."""
     from build import run
     from edition.diagnostics import BuildFailed
-    import shutil
-    folder = tmp_path / "source"
-    shutil.copytree(ROOT / "source", folder)
-    apparatus = folder / "apparatus.xml"
-    text = apparatus.read_text(encoding="utf-8")
+    folder, apparatus, text = _apparatus_copy(tmp_path)
     old = '<ptr type="passage" target="#drv-2"/>'
     assert old in text
     apparatus.write_text(text.replace(old, '<ptr type="passage" target="#archival-source"/>', 1), encoding="utf-8")
@@ -211,17 +207,22 @@ def test_a_pointer_to_an_id_that_no_page_shows_is_a_located_error(tmp_path):
         run(folder / "frus1969-76ve13-d171.xml", None, base_url="")
     [problem] = failure.value.diagnostics
     line = text[:text.index(old)].count("\n") + 1
-    assert (problem.path.endswith("apparatus.xml"), problem.line) == (True, line)
+    assert (problem.path.endswith("apparatus.xml"), problem.line) == (True, line) and problem.col > 0
     assert problem.message == '@target="#archival-source" points to nothing the edition shows'
 
 
-def test_an_event_may_point_to_a_passage_of_any_document(tmp_path):
-    from build import run
+def _apparatus_copy(tmp_path):
+    """A copy of the sources: its folder, its apparatus file, and the apparatus's text."""
     import shutil
     folder = tmp_path / "source"
     shutil.copytree(ROOT / "source", folder)
     apparatus = folder / "apparatus.xml"
-    text = apparatus.read_text(encoding="utf-8")
+    return folder, apparatus, apparatus.read_text(encoding="utf-8")
+
+
+def test_an_event_may_point_to_a_passage_of_any_document(tmp_path):
+    from build import run
+    folder, apparatus, text = _apparatus_copy(tmp_path)
     old = '<event xml:id="ev-message-december-18" when="1972-12-18">'
     assert old in text
     at = text.index("</desc>", text.index(old)) + len("</desc>")

@@ -19,14 +19,19 @@ from edition.cache import flush
 from conftest import ROOT, SOURCE
 
 
-@pytest.fixture
-def copy(tmp_path):
-    """A copy of the sources and templates, with an empty cache, built once to fill it."""
+def copied(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A copy of the sources and templates, and a folder for a cache of their own (empty)."""
     folder = tmp_path / "source"
     shutil.copytree(ROOT / "source", folder)
     templates = tmp_path / "templates"
     shutil.copytree(ROOT / "templates", templates)
-    cache = tmp_path / "cache"
+    return folder, templates, tmp_path / "cache"
+
+
+@pytest.fixture
+def copy(tmp_path):
+    """A copy of the sources and templates, with a cache, built once to fill it."""
+    folder, templates, cache = copied(tmp_path)
     build(folder / SOURCE.name, None, templates, base_url="", cache=cache)
     return folder, templates, cache
 

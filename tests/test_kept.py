@@ -19,21 +19,12 @@ from edition import search
 from edition.diagnostics import BuildFailed, Diagnostic
 from edition.kept import Kept
 from edition.serve import Preview
+from test_incremental import copied, edit
 
 
 @pytest.fixture
 def copy(tmp_path):
-    folder = tmp_path / "source"
-    shutil.copytree(ROOT / "source", folder)
-    templates = tmp_path / "templates"
-    shutil.copytree(ROOT / "templates", templates)
-    return folder, templates, tmp_path / "cache"
-
-
-def edit(path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return copied(tmp_path)
 
 
 def test_every_build_that_keeps_gives_the_bytes_of_a_build_from_nothing(copy):
