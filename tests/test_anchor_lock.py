@@ -180,3 +180,26 @@ def test_a_lock_that_is_not_json_is_reported_at_its_line(tmp_path):
 def test_script_ids_are_not_anchors():
     files = build(SOURCE, None, base_url="")
     assert all("passage-citations" not in ids for ids in published_anchors(files).values())
+
+
+def _parsed_ids(data: bytes) -> list[str]:
+    """The page's ids as an HTML parser finds them, leaving out scripts' and a drawing's defs."""
+    ids = html.fromstring(data).xpath("//*[@id][not(self::script)][not(ancestor::defs)]/@id")
+    return sorted(set(ids))
+
+
+def test_the_anchors_read_from_each_page_are_the_ids_a_parser_finds(site):
+    files = {str(p.relative_to(site)): p.read_bytes() for p in sorted(site.rglob("*.html"))}
+    assert len(files) > 20
+    assert published_anchors(files) == {path: _parsed_ids(data) for path, data in files.items()}
+
+
+def test_ids_in_scripts_drawings_comments_or_text_are_not_anchors():
+    page = ('<!DOCTYPE html><html><body><p id="kept" class="x">Say id=&#34;text&#34; and '
+            ' id=&quot;quoted&quot;</p><!-- <p id="commented"></p> -->'
+            '<script type="application/json" id="data">{"a": " id=\\"in-script\\""}</script>'
+            '<svg id="drawing"><defs><marker id="arrow"></marker></defs><g id="line"></g></svg>'
+            '<a href="#kept" title="an &amp; id" id="a&amp;b">x</a></body></html>').encode("utf-8")
+    assert published_anchors({"p.html": page, "p.css": b'x { id="no" }'}) == {
+        "p.html": ["a&b", "drawing", "kept", "line"]}
+    assert published_anchors({"p.html": page})["p.html"] == _parsed_ids(page)
