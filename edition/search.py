@@ -416,6 +416,8 @@ def _ask(binary: Path, requests: list[dict]) -> list[dict]:
                     break
                 received += chunk
                 answered += chunk.count(b",")
+                if len(chunk) < 1 << 16:
+                    time.sleep(0.003)  # answers come one a record: read them in fewer, larger pieces
         try:  # Pagefind leaves when its input is closed; one that ended its answers is left a moment to leave
             process.wait(timeout=2) if ended else None
         except subprocess.TimeoutExpired:
