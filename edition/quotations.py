@@ -16,7 +16,6 @@ copy of the Office of the Historian's TEI.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import astuple
 from typing import Callable
 
@@ -27,7 +26,6 @@ from .diagnostics import BuildFailed, Diagnostic
 from .load import NS, TEI_NS, Source
 from .model import XML_ID, Edition
 
-_SPACE = re.compile(r"\s+")
 # Quoting turns a source's double marks into single ones within a quotation: all compare equal.
 _MARKS = str.maketrans({"’": "'", "‘": "'", "“": "'", "”": "'", '"': "'"})
 HINT = ("copy the words exactly as the source has them, quote whole sentences, "
@@ -39,7 +37,7 @@ _NOT_SOURCE = (f"{{{TEI_NS}}}join", f"{{{TEI_NS}}}note")
 
 def normalised(text: str) -> str:
     """Text as compared: one space for any white space, one mark for every kind of quotation mark."""
-    return _SPACE.sub(" ", text).translate(_MARKS).strip()
+    return " ".join(text.split()).translate(_MARKS)  # str.split's white space is the same as re's \s
 
 
 def readings(element: etree._Element) -> tuple[str, str]:

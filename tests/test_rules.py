@@ -1,6 +1,9 @@
 """The table of TEI element -> HTML, row by row, on tiny inputs."""
 from __future__ import annotations
 
+import re
+import sys
+
 import pytest
 from lxml import etree
 
@@ -8,7 +11,7 @@ from conftest import edition_model
 from edition.diagnostics import BuildFailed
 from edition.load import TEI_NS
 from edition.resolve import resolve
-from edition.rules import RULES, Renderer
+from edition.rules import RULES, Renderer, collapsed
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +67,14 @@ def test_a_rule_is_narrowed_by_type_before_the_element_default(links):
     assert "div[type=document]" in RULES and "div" in RULES
     html = str(Renderer(links, "text.html").render(tei('<div type="document" xml:id="d"><p xml:id="p">x</p></div>')))
     assert html.startswith('<article id="d"')
+
+
+def test_white_space_collapses_as_a_regular_expression_would():
+    """``collapsed`` stands in for re.sub(r"\\s+", " ", …): the same result for every kind of
+    white space Python knows, alone, inside, at either end or all of a value."""
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace() or re.fullmatch(r"\s", chr(c))]
+    assert " " in spaces and "\u00a0" in spaces and "\u3000" in spaces
+    values = ["a", "a b", "  a  b  ", "\n\t", "“Quoted”\u2003text", "x\u200by"]
+    values += [f"{s}a{s}{s}b{s}" for s in spaces] + spaces
+    for value in values:
+        assert collapsed(value) == re.sub(r"\s+", " ", value), repr(value)
