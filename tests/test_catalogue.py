@@ -163,6 +163,8 @@ EXAMPLES = {
     "schema-not-well-formed": schema("edition.rng", '<define name="msDesc">', '<define name="msDesc>'),
     "schema-grammar-broken": schema("edition.rng", '<define name="msDesc">', '<define name="msDesc"><bogus/>'),
     "schema-rules-broken": schema("edition.sch", '<sch:rule context="tei:join">', '<sch:rule context="tei:join[">'),
+    "schema-rule-on-attribute": schema("edition.sch", '<sch:rule context="tei:join">',
+                                       '<sch:rule context="tei:join/@target">'),
     "template-syntax": template("names.html", "{% for group in groups %}", "{% for group in groups }"),
     "template-missing": missing_template,
     "template-undefined": template("names.html", "{{ item.entry.name }}", "{{ item.entry.nmae }}"),
@@ -175,7 +177,7 @@ EXAMPLES = {
 
 #: The cases that change what the build uses for the length of the test.
 MONKEYPATCHING = ("source-date-epoch", "search-index", "schema-not-well-formed", "schema-grammar-broken",
-                  "schema-rules-broken")
+                  "schema-rules-broken", "schema-rule-on-attribute")
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ from lxml import etree, isoschematron
 from conftest import SCHEMA, SOURCE, TEI_ALL
 from edition.load import NS, load_tei
 from edition.model import CITABLE, XML_ID, build_model
-from edition.validate import _IDLE_WALKS, _compile_rules, _schema_tree, grammar, rule_violations, rules
+from edition.validate import (_IDLE_WALKS, _compile_rules, _schema_tree, _selects_attributes, grammar, rule_violations,
+                               rules)
 
 
 @pytest.fixture(scope="module")
@@ -88,3 +89,10 @@ def test_the_rules_report_what_lxmls_own_schematron_reports_without_its_idle_wal
     expanded = isoschematron.iso_abstract_expand(isoschematron.iso_dsdl_include(schema))
     assert len(_IDLE_WALKS(isoschematron.iso_svrl_for_xslt1(expanded))) > 10
     assert not _IDLE_WALKS(_compile_rules(expanded))
+
+
+@pytest.mark.parametrize("context, attributes", [
+    ("tei:*[@xml:id]", False), ("tei:*[@when][not(self::tei:time)]", False), ("tei:*[contains(., '@')]", False),
+    ("tei:*[a[@b]]/tei:c", False), ("tei:date/@when", True), ("@*", True), ("tei:p | tei:x/attribute::n", True)])
+def test_a_rule_context_selects_attributes_only_by_an_at_sign_outside_predicates_and_strings(context, attributes):
+    assert _selects_attributes(context) is attributes
