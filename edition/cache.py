@@ -30,18 +30,20 @@ _CODE = Path(__file__).resolve().parent
 
 def key(*parts: str | bytes) -> str:
     """A hash of the parts, and of the lxml and libxml2 versions that validate and parse."""
-    digest = hashlib.sha256(f"{etree.LXML_VERSION}/{etree.LIBXML_VERSION}".encode())
-    for part in parts:
-        data = part.encode("utf-8") if isinstance(part, str) else part
-        digest.update(len(data).to_bytes(8, "big"))
-        digest.update(data)
-    return digest.hexdigest()
+    data = [part.encode("utf-8") if isinstance(part, str) else part for part in parts]
+    # each part after its length, so that no two lists of parts hash alike; hashed in one call
+    return hashlib.sha256(b"".join([_VERSIONS, *(b for d in data for b in (len(d).to_bytes(8, "big"), d))])).hexdigest()
 
 
-def code(*modules: str) -> bytes:
-    """The text of modules of the edition package, for keys of results they make (read once a
-    process: the preview, which reloads the code, is restarted when a module is saved)."""
-    return b"".join(_module_text(module) for module in modules)
+_VERSIONS = f"{etree.LXML_VERSION}/{etree.LIBXML_VERSION}".encode()
+
+
+@functools.lru_cache(maxsize=None)
+def code(*modules: str) -> str:
+    """A digest of the text of modules of the edition package, for keys of results they make
+    (read once a process: the preview, which reloads the code, is restarted when a module is
+    saved; a digest, so that a key made once a file does not hash the modules' text again)."""
+    return key(*(_module_text(module) for module in modules))
 
 
 @functools.lru_cache(maxsize=None)

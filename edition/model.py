@@ -218,12 +218,17 @@ def document_pages(key: str, central: bool) -> dict[str, str]:
 
 
 def dated(document: Document) -> tuple[str, str]:
-    """The date and time of a document as its dateline (or its heading) gives them, and @when."""
-    dateline = document.document.find(".//tei:dateline", NS)
-    when = document.document.find(".//tei:dateline//tei:date[@when]", NS)
+    """The date and time of a document as its dateline (or its heading) gives them, and @when
+    (worked out once a file: the lists of documents ask it of every document)."""
+    return document.source.once("dated", lambda _: _dated(document.document))
+
+
+def _dated(text: etree._Element) -> tuple[str, str]:
+    dateline = text.find(".//tei:dateline", NS)
+    when = text.find(".//tei:dateline//tei:date[@when]", NS)
     if dateline is not None and etree.QName(dateline.getparent()).localname != "opener":
         return " ".join("".join(dateline.itertext()).split()), when.get("when") if when is not None else ""
-    heading_date = document.document.find("tei:head/tei:date[@when]", NS)
+    heading_date = text.find("tei:head/tei:date[@when]", NS)
     if heading_date is not None:
         return " ".join("".join(heading_date.itertext()).split()), heading_date.get("when")
     return "", ""
