@@ -11,6 +11,7 @@ import threading
 
 import pytest
 
+from browsing import QuietServer
 from conftest import BASE_URL, page, visible_text
 
 
@@ -18,7 +19,7 @@ from conftest import BASE_URL, page, visible_text
 def served(published_site):
     """The published site over HTTP on a free local port (the clipboard wants a secure origin)."""
     handler = functools.partial(_QuietHandler, directory=str(published_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = QuietServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
