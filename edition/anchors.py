@@ -18,7 +18,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 from .diagnostics import BuildFailed, Diagnostic, display_path
 
 MANIFEST = "manifest.json"

@@ -20,7 +20,6 @@ from .quotations import quoted_passage, readings
 from .resolve import Links
 
 
-
 class Renderer:
     """Renders TEI elements for one view of one page."""
 
