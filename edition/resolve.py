@@ -100,7 +100,6 @@ def _ids(elements) -> set[str]:
 
 # Found by libxml2: reading every attribute of every element in Python is the slow way at scale.
 _ID_VALUES = etree.XPath("descendant-or-self::*/@xml:id[. != '']", smart_strings=False)
-_POINTING = etree.XPath("//@ref/.. | //@target/.. | //@active/.. | //@passive/.. | //@source/..")
 
 
 def _locator(edition: Edition):
@@ -134,15 +133,17 @@ def _read_text(source: Source) -> _Read:
     )
 
 
-#: A file's pointers as strings, found by libxml2 (an edition of a thousand documents has tens of
-#: thousands): those that must land ("#…" in @ref, @active, @passive, or @target but a note's anchor),
-#: the https:// addresses that may name a held document's passage; a join's are its parts (checked above).
-_MUST_LAND = etree.XPath(" | ".join(
+#: A file's pointers, found by libxml2 (an edition of a thousand documents has tens of thousands):
+#: those that must land ("#…" in @ref, @active, @passive, or @target but a note's anchor), and the
+#: https:// addresses that may name a held document's passage; a join's are its parts (checked above).
+_MUST_LAND_PATH = " | ".join(
     f"//@{attr}[starts-with(., '#')]{extra}[not(parent::tei:join)]"
-    for attr, extra in (("ref", ""), ("active", ""), ("passive", ""), ("target", "[not(../@type = 'noteAnchor')]"))),
-    namespaces=NS, smart_strings=False)
-_ADDRESSES = etree.XPath(" | ".join(f"//@{attr}[starts-with(., 'https://')][not(parent::tei:join)]"
-                                    for attr in ("target", "source")), namespaces=NS, smart_strings=False)
+    for attr, extra in (("ref", ""), ("active", ""), ("passive", ""), ("target", "[not(../@type = 'noteAnchor')]")))
+_ADDRESSES_PATH = " | ".join(f"//@{attr}[starts-with(., 'https://')][not(parent::tei:join)]" for attr in ("target", "source"))
+# As plain strings, for every build; with their elements, to locate a pointer that does not land.
+_MUST_LAND = etree.XPath(_MUST_LAND_PATH, namespaces=NS, smart_strings=False)
+_ADDRESSES = etree.XPath(_ADDRESSES_PATH, namespaces=NS, smart_strings=False)
+_PLACED = etree.XPath(f"{_MUST_LAND_PATH} | {_ADDRESSES_PATH}", namespaces=NS)
 #: Where a text names an entry: an element with @ref and no id of its own.
 _NAMING = etree.XPath("tei:text//*[@ref][not(@xml:id)][not(self::tei:join)]", namespaces=NS)
 
@@ -161,27 +162,21 @@ def _lands(links: Links, address: str) -> bool:
 
 
 def _landing_problems(source: Source, links: Links, locate) -> list:
-    """Where a file's pointers do not land (read element by element: only when one does not)."""
+    """Where a file's pointers do not land: the same pointers, read with their elements (only when
+    one does not land)."""
     problems = []
-    for element in _POINTING(source.root):
-        if element.tag == f"{{{NS['tei']}}}join":
-            continue
-        for attr in ("ref", "target", "active", "passive"):
-            pointer = element.get(attr)
-            if pointer is None or (attr == "target" and element.get("type") == "noteAnchor"):
-                continue
-            if pointer.startswith("#") and pointer[1:] not in links.home:
-                problems.append(locate(element, f'@{attr}="{pointer}" points to nothing the edition shows',
-                                       "point to an id that a page shows: a passage or note of a text, or an entry, "
-                                       "event or channel of standOff; an id of a header is on no page"))
+    for value in _PLACED(source.root):
+        element, attr = value.getparent(), value.attrname
+        if value.startswith("#") and value[1:] not in links.home:
+            problems.append(locate(element, f'@{attr}="{value}" points to nothing the edition shows',
+                                   "point to an id that a page shows: a passage or note of a text, or an entry, "
+                                   "event or channel of standOff; an id of a header is on no page"))
         # A link to a document the edition holds may name one of its passages after "#".
-        for attr in ("target", "source"):
-            address = element.get(attr) or ""
-            if address.startswith("https://") and not _lands(links, address):
-                problems.append(locate(element, f'@{attr}="{address}" names no passage of Document '
-                                       f'{links.held(address)[0].number}',
-                                       "after # write the id of one of its blocks, as its ¶ link shows it, "
-                                       "or leave out # to point to the whole document"))
+        elif value.startswith("https://") and not _lands(links, value):
+            problems.append(locate(element, f'@{attr}="{value}" names no passage of Document '
+                                   f'{links.held(value)[0].number}',
+                                   "after # write the id of one of its blocks, as its ¶ link shows it, "
+                                   "or leave out # to point to the whole document"))
     return problems
 
 

@@ -306,20 +306,17 @@ def edition_violations(sources: list[Source]) -> list[Diagnostic]:
         refs, others = source.once("cross-file pointers", lambda s: (_REF_POINTERS(s.root), _OTHER_POINTERS(s.root)))
         if all(pointer[1:] in entries for pointer in refs) and all(pointer[1:] in known for pointer in others):
             continue  # every pointer of the file lands: no element to look at
-        for element in _POINTING(source.root):
-            for attr in CROSS_FILE:
-                pointer = element.get(attr)
-                if pointer is None or not pointer.startswith("#"):
-                    continue
-                if attr == "ref":
-                    if pointer[1:] not in entries:
-                        found.append(source.locator.at(
-                            element, f'@ref="{pointer}" names no person, org or place in standOff',
-                            'write "#" and the id of an entry there, or add the entry'))
-                elif pointer[1:] not in known:
+        for pointer in _PLACED(source.root):  # the same pointers, with their elements, to locate them
+            element, attr = pointer.getparent(), pointer.attrname
+            if attr == "ref":
+                if pointer[1:] not in entries:
                     found.append(source.locator.at(
-                        element, f'@{attr}="{pointer}" points to no xml:id in the edition',
-                        "correct the pointer or add the entry it names"))
+                        element, f'@ref="{pointer}" names no person, org or place in standOff',
+                        'write "#" and the id of an entry there, or add the entry'))
+            elif pointer[1:] not in known:
+                found.append(source.locator.at(
+                    element, f'@{attr}="{pointer}" points to no xml:id in the edition',
+                    "correct the pointer or add the entry it names"))
     return found
 
 
@@ -335,7 +332,7 @@ _CROSSING = "[starts-with(., '#')][not(parent::tei:join or parent::tei:ptr[@type
 _REF_POINTERS = etree.XPath(f"//@ref{_CROSSING}", namespaces=NS, smart_strings=False)
 _OTHER_POINTERS = etree.XPath(" | ".join(f"//@{attr}{_CROSSING}" for attr in CROSS_FILE if attr != "ref"),
                               namespaces=NS, smart_strings=False)
-_POINTING = etree.XPath(" | ".join(f"//@{attr}{_CROSSING}/.." for attr in CROSS_FILE), namespaces=NS)
+_PLACED = etree.XPath(" | ".join(f"//@{attr}{_CROSSING}" for attr in CROSS_FILE), namespaces=NS)
 _DOCUMENTS = etree.XPath("//tei:div[@type = 'document'][@n != '']", namespaces=NS)
 
 
