@@ -14,13 +14,15 @@ Problems are printed as ``path:line:col: error: what (hint)``; the exit code is
 from __future__ import annotations
 
 import argparse
+import gc
+import os
 import sys
 import time
 from pathlib import Path
 from typing import Callable
 
 from edition.anchors import keep_anchors, lock_new_anchors, read_lock, unlocked
-from edition.cache import Cache
+from edition.cache import Cache, flush
 from edition.config import BASE_URL_HINT, base_url_problem, read_base_url
 from edition.diagnostics import BuildFailed
 from edition.kept import Kept
@@ -149,7 +151,8 @@ def base_url_argument(value: str) -> str:
     return value
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, ending: bool = False) -> int:
+    """The command line; ``ending``: the process ends after this one build (``build.py`` run as a program)."""
     parser = argparse.ArgumentParser(description="Validate the TEI and build the edition's site.")
     parser.add_argument("--check", action="store_true", help="validate and render, but write nothing")
     parser.add_argument("--source", type=Path, default=SOURCE,
@@ -169,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--serve excludes --check and --lock-anchors")
     if args.serve:
         return preview(args.source, args.out, 8000 if args.port is None else args.port, args.base_url)
+    if ending:  # what the build makes lives until the process ends, so the cyclic collector, which
+        gc.disable()  # would walk it again and again (0.4 s of a 1,000-document rebuild), is off
     started = time.perf_counter()
     try:
         links, files = run(args.source, None if args.check else args.out,
@@ -217,4 +222,10 @@ def preview(source: Path, site: Path, port: int, base_url: str | None = None) ->
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main(ending=True)
+    # Everything is written (the cache's entries once flush returns): the process leaves without
+    # freeing what the build made one object at a time, which takes 0.3 s at 1,000 documents.
+    flush()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
