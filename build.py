@@ -33,7 +33,7 @@ from edition.quotations import check_quotations
 from edition.render import render_site
 from edition.resolve import Links, resolve
 from edition.dependencies import edition_key
-from edition.search import start_index
+from edition.search import Indexing, start_index
 from edition.summary import summary
 from edition.parallel import available
 from edition.validate import start_validation
@@ -86,29 +86,31 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
     validated = start_validation(
         [(s, SCHEMA / "edition.rng") for s in [tei, *others]] + [(apparatus, SCHEMA / "apparatus.rng")],
         SCHEMA / "edition.sch", workers, store)
+    index: Indexing | None = None
     try:
         edition = build_model(tei, others, apparatus)
         links = resolve(edition, read_base_url(SETTINGS) if base_url is None else base_url)
         base = edition_key(links, templates)  # what every page and index depends on
         if validated.failed():  # a file is invalid: its problems now, before any page or index is made
             validated()
-        if workers == 1:  # Pagefind indexes the passages in its own process meanwhile, from now on
-            index = start_index(links, store, base)
+        # Pagefind indexes the passages meanwhile, from now on: from threads of this process, or, when
+        # forked workers make the pages (no thread may run when they fork), from forked processes
+        index = start_index(links, store, base, forked=workers > 1)
         check_quotations(edition, store)
         if validated.failed():  # the validation may have ended meanwhile
             validated()
         files, found = render_site(links, templates, workers, store, kept.parts if kept is not None else None)
-        if workers > 1:  # after the pages: Pagefind's threads are not there when the workers fork
-            index = start_index(links, store, base)
+        validated()
+        # Every anchor ever published still lands: on its passage, or where the lock says it moved.
+        files, anchors = keep_anchors(files, read_lock(lock, missing_ok=locking), found)
+        if ready is not None and not index.done():
+            ready(files, False)  # the pages, checked: served while Pagefind finishes
+        files.update(index.files())  # the search index, under pagefind/
     except BaseException:
+        if index is not None:
+            index.close()  # the processes still making indexes, if any, are not waited for
         validated()  # raises the validation's problems, if there are any
         raise
-    validated()
-    # Every anchor ever published still lands: on its passage, or where the lock says it moved.
-    files, anchors = keep_anchors(files, read_lock(lock, missing_ok=locking), found)
-    if ready is not None and not index.done():
-        ready(files, False)  # the pages, checked: served while Pagefind finishes
-    files.update(index.files())  # the search index, under pagefind/
     # each file's SHA-256, worked out once for the manifest and the writing
     digests = {path: kept.digest(path, data) for path, data in files.items()} if kept is not None else {}
     files[MANIFEST] = manifest(files, anchors, edition, links.base_url, digests,

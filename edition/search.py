@@ -50,6 +50,7 @@ from .cite import date_span, long_date
 from .diagnostics import BuildFailed, Diagnostic, display_path
 from .load import TEI_NS
 from .model import XML_ID, Document, dated
+from .parallel import Forked, available
 from .ranges import grouped
 from .resolve import CHRONOLOGY_PAGE, NAMES_PAGE, Links
 
@@ -251,17 +252,24 @@ def search_page(links: Links, path: str) -> dict:
 # --- the index ----------------------------------------------------------------------------
 
 class Indexing:
-    """The indexes being built: ``files`` waits for them and returns their files, by path in the site."""
+    """The indexes being built: ``files`` waits for them and returns their files, by path in the site;
+    ``close`` gives up on them (the build failed)."""
 
-    def __init__(self, futures: list[concurrent.futures.Future], binary: Path):
+    def __init__(self, futures: list[concurrent.futures.Future], binary: Path, forked: Forked | None = None):
         self._futures = futures
         self._binary = binary
+        self._forked = forked  # the processes that make the futures not yet done, if forked
 
     def done(self) -> bool:
         """Whether every index is made (``files`` would not wait)."""
-        return all(future.done() for future in self._futures)
+        return all(future.done() for future in self._futures) and (self._forked is None or self._forked.ready())
 
     def files(self) -> dict[str, bytes]:
+        if self._forked is not None:
+            made = iter(self._forked.results())  # BuildFailed (each problem once): a process's Pagefind failed
+            for future in self._futures:
+                if not future.done():
+                    future.set_result(next(made))
         files: dict[str, bytes] = {}
         for future in self._futures:
             try:
@@ -270,15 +278,23 @@ class Indexing:
                 raise _failure(self._binary, str(failed)) from None
         return dict(sorted(files.items()))
 
+    def close(self) -> None:
+        """Stop the processes still making indexes (threads end by themselves)."""
+        if self._forked is not None:
+            self._forked.close()
 
-def start_index(links: Links, store: Cache = Cache(None), base: str | None = None) -> Indexing:
+
+def start_index(links: Links, store: Cache = Cache(None), base: str | None = None,
+                forked: bool = False) -> Indexing:
     """Start indexing the edition's records in Pagefind's processes; ``files()`` collects the result.
 
     The indexes (``shards``) are made side by side, as many at once as there are cores, each from
-    its records, worked out on its own thread. With ``base``, the key of what every page depends on
-    (``dependencies.edition_key``: the code, the templates, the apparatus …), an index is kept in
-    the build's cache (``store``) under the keys of its documents' parts and taken again while they
-    and Pagefind's program are the same, without working out its records.
+    its records, worked out on its own thread; ``forked``, in forked processes instead (a build of
+    many documents, whose pages are made by forked workers too: this process may not run threads
+    when they fork, and the indexes can be begun before the pages). With ``base``, the key of what
+    every page depends on (``dependencies.edition_key``: the code, the templates, the apparatus …),
+    an index is kept in the build's cache (``store``) under the keys of its documents' parts and
+    taken again while they and Pagefind's program are the same, without working out its records.
     """
     binary = _binary()
     futures: list[concurrent.futures.Future] = []
@@ -292,6 +308,18 @@ def start_index(links: Links, store: Cache = Cache(None), base: str | None = Non
         else:
             todo.append((future, shard, name))
         futures.append(future)
+
+    if forked and todo:
+        def made(item: tuple[concurrent.futures.Future, Shard, str | None]) -> dict[str, bytes]:
+            _, shard, name = item  # in a forked process
+            try:
+                files = _index(shard.folder, shard_records(links, shard), binary)
+            except _Failed as failed:
+                raise _failure(binary, str(failed)) from None
+            if name is not None:
+                store.put(name, pickle.dumps(files, protocol=pickle.HIGHEST_PROTOCOL))
+            return files
+        return Indexing(futures, binary, Forked(made, todo, min(len(todo), available())))
 
     def work() -> None:
         while True:
