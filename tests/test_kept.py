@@ -190,3 +190,33 @@ def test_a_rebuild_that_hands_nothing_over_is_served_from_disk_and_nothing_outsi
         assert served(preview, "/../secret.txt") is None and served(preview, "/%2e%2e/secret.txt") is None
     finally:
         preview.server.server_close()
+
+
+def test_a_build_that_keeps_collects_its_cycles_once_at_its_end_and_leaves_the_collector_as_it_was():
+    import gc
+    import weakref
+
+    from build import collected_after
+
+    class Cycle:
+        pass
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        with collected_after():
+            assert not gc.isenabled()
+            made = Cycle()
+            made.itself = made
+            gone = weakref.ref(made)
+            del made
+            kept = [Cycle() for _ in range(10_000)]  # enough to start collections, were the collector on
+            assert gone() is not None and kept  # none ran
+            raise RuntimeError("a build that fails")
+    assert gc.isenabled() and gone() is None  # collected once the block ended, and on again
+    gc.disable()
+    try:
+        with collected_after():
+            pass
+        assert not gc.isenabled()  # a collector that was off stays off
+    finally:
+        gc.enable()
