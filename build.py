@@ -9,7 +9,7 @@ search index) -> keep anchors -> write, over every document in source/ and the a
     python build.py --base-url URL  use URL as the public address instead of source/edition.toml's
 
 Problems are printed as ``path:line:col: error: what (hint)``; the exit code is
-1 when the sources have problems and 2 for a wrong command line.
+1 when the sources have problems, 2 for a wrong command line and 130 when Ctrl-C stopped the build.
 """
 from __future__ import annotations
 
@@ -133,6 +133,11 @@ def _run(source: Path, site: Path | None, templates: Path, base_url: str | None,
         if ready is not None and not index.done():
             ready(files, False)  # the pages, checked: served while Pagefind finishes
         files.update(index.files())  # the search index, under pagefind/
+    except KeyboardInterrupt:  # Ctrl-C: nothing is written, and no process of the build is left
+        if index is not None:
+            index.close()
+        validated.close()
+        raise
     except BaseException:
         if index is not None:
             index.close()  # the processes still making indexes, if any, are not waited for
@@ -204,6 +209,7 @@ def main(argv: list[str] | None = None, *, ending: bool = False) -> int:
     if ending:  # what the build makes lives until the process ends, so the cyclic collector, which
         gc.disable()  # would walk it again and again (0.4 s of a 1,000-document rebuild), is off
     started = time.perf_counter()
+    live = _live_build(args.out)
     try:
         links, files = run(args.source, None if args.check else args.out,
                            base_url=args.base_url, locking=args.lock_anchors)
@@ -216,6 +222,13 @@ def main(argv: list[str] | None = None, *, ending: bool = False) -> int:
         print(f"{count} problem{'s' if count != 1 else ''} found; "
               + ("nothing written." if args.check else "the previous site is unchanged."), file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        if args.check or _live_build(args.out) == live:
+            print("Interrupted; " + ("nothing written." if args.check else "the previous site is unchanged."),
+                  file=sys.stderr)
+        else:  # after the switch to the new site, as the old builds were cleared away
+            print(f"Interrupted; {args.out}/ is the new site, whole.", file=sys.stderr)
+        return 130  # as a shell reports a program that Ctrl-C stopped
     seconds = time.perf_counter() - started
     if args.check:
         print(f"OK: {args.source} is valid ({seconds:.2f} s); it would give {summary(links, files)}. Nothing written.")
@@ -230,6 +243,14 @@ def main(argv: list[str] | None = None, *, ending: bool = False) -> int:
             print(f"{len(new)} new anchor{'s are' if len(new) != 1 else ' is'} not in the lock yet; "
                   f"run build.py --lock-anchors when they are final.")
     return 0
+
+
+def _live_build(site: Path) -> str | None:
+    """The build the site's link points to (None: no site yet, or not one of ours)."""
+    try:
+        return os.readlink(site)
+    except OSError:
+        return None
 
 
 def preview(source: Path, site: Path, port: int, base_url: str | None = None) -> int:

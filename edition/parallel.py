@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import pickle
 import select
+import signal
 import traceback
 from typing import Callable, Iterable, TypeVar
 
@@ -42,7 +43,7 @@ class Forked:
         for worker in range(min(workers, len(items))):
             share = list(range(worker, len(items), workers))  # interleaved: long and short items mix
             read, write = os.pipe()
-            pid = os.fork()
+            pid = _fork()
             if pid == 0:  # the child: work, send, and leave without running the parent's clean-up
                 os.close(read)
                 code = 0
@@ -118,6 +119,17 @@ class Forked:
         if problems:
             raise BuildFailed(problems)
         return results
+
+
+def _fork() -> int:
+    """``os.fork``, with Ctrl-C held back meanwhile: one that came during the fork would be raised
+    in the at-fork handlers of Python's modules, which swallow it, and the build would go on. The
+    parent is interrupted as soon as the fork returns; the child begins with no signal pending."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        return os.fork()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _read_all(fd: int) -> bytes:

@@ -217,7 +217,7 @@ def start_validation(sources: list[tuple[Source, Path]], sch_path: Path, workers
     if workers > 1 and len(todo) > 1:
         compile_schemas()  # here, once, for every worker
         forked = Forked(item_problems, [*todo, None], workers)
-        return Validation(lambda: forked_done(forked), lambda: known_bad, "processes")
+        return Validation(lambda: forked_done(forked), lambda: known_bad, "processes", forked)
     if workers >= 1 and todo and threading.active_count() == 1 and hasattr(os, "fork"):
         # A process with no other thread (a build from the command line) may fork safely: a child
         # compiles and validates, and never holds this process's interpreter lock meanwhile.
@@ -231,7 +231,7 @@ def start_validation(sources: list[tuple[Source, Path]], sch_path: Path, workers
             except (BuildFailed, RuntimeError):  # a schema that does not compile, or a crash
                 return True
 
-        return Validation(lambda: forked_done(forked), failed, "process")
+        return Validation(lambda: forked_done(forked), failed, "process", forked)
     if workers >= 1 and todo:  # compiled on the thread too: the build goes on meanwhile
         pool = ThreadPoolExecutor(max_workers=1)
         future = pool.submit(lambda: (compile_schemas(), [problems_of(i) for i in todo])[1])
@@ -249,11 +249,18 @@ class Validation:
     that the build stops before making pages from a file that is not valid. ``where`` it runs:
     "processes", "process", "thread", or "here" (at once, or nothing left to validate)."""
 
-    def __init__(self, finish: Callable[[], None], failed: Callable[[], bool], where: str):
+    def __init__(self, finish: Callable[[], None], failed: Callable[[], bool], where: str,
+                 forked: Forked | None = None):
         self._finish = finish
         self.failed = failed
         self.where = where
+        self._forked = forked  # its processes, if forked
         self._outcome: BuildFailed | bool | None = None
+
+    def close(self) -> None:
+        """Stop the validation's processes, not waiting for them (the build was interrupted)."""
+        if self._forked is not None:
+            self._forked.close()
 
     def __call__(self) -> None:
         if self._outcome is None:

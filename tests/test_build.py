@@ -205,3 +205,42 @@ def test_the_command_leaves_its_report_and_its_cache_whole_when_it_ends(tmp_path
     first = command()
     assert len(first) > 7  # each file's validation, the parts of the pages, the search index …
     assert command() == first  # the second build found every entry it needed: the first had written them all
+
+
+def test_ctrl_c_stops_the_build_with_one_line_leaves_the_site_and_no_process(tmp_path):
+    # The command is interrupted while it renders the pages: the validation and Pagefind are then at
+    # work beside it. Ctrl-C reaches the whole process group, as in a terminal.
+    import signal
+    import time
+
+    site = tmp_path / "site"
+    assert run_build("--out", str(site)).returncode == 0
+    before = snapshot(site), os.readlink(site)
+    rendering = tmp_path / "rendering"
+    script = (f"import runpy, sys, time, pathlib; sys.path.insert(0, {str(ROOT)!r}); import edition.render as r; "
+              "render = r.render_site; "
+              f"r.render_site = lambda *a, **k: (pathlib.Path({str(rendering)!r}).touch(), time.sleep(60), render(*a, **k))[2]; "
+              f"sys.argv = ['build.py', '--out', {str(site)!r}]; "
+              f"runpy.run_path({str(ROOT / 'build.py')!r}, run_name='__main__')")
+    process = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    try:
+        started = time.monotonic()
+        while not rendering.exists():
+            assert process.poll() is None and time.monotonic() - started < 60, process.communicate()
+            time.sleep(0.05)
+        os.killpg(process.pid, signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert (process.returncode, out, err) == (130, "", "Interrupted; the previous site is unchanged.\n")
+    assert (snapshot(site), os.readlink(site)) == before
+    for _ in range(100):  # every process of the build has ended
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("a process of the build is still running")
