@@ -75,7 +75,10 @@ class Forked:
     def close(self) -> None:
         """Stop the children that are still working (this process gave up waiting for them)."""
         for pid, read in self._children:
-            os.close(read)
+            try:
+                os.close(read)
+            except OSError:  # closed already: the child was being collected when this process gave up
+                pass
             try:
                 os.kill(pid, 9)
                 os.waitpid(pid, 0)
@@ -98,10 +101,11 @@ class Forked:
     def _collect(self) -> list[R]:
         results: list = [None] * self._count
         problems, errors = [], []
-        for pid, read in self._children:
+        for pid, read in list(self._children):
             data = self._received.pop(read) if read in self._received else _read_all(read)
             os.close(read)
             os.waitpid(pid, 0)
+            self._children.remove((pid, read))  # collected: not stopped by close()
             if not data:
                 errors.append(f"a worker process (pid {pid}) ended without a result")
                 continue
@@ -113,7 +117,6 @@ class Forked:
                 problems += payload
             else:
                 errors.append(payload)
-        self._children = []
         if errors:
             raise RuntimeError("a worker process failed:\n" + "\n".join(errors))
         if problems:
@@ -144,4 +147,9 @@ def fork_map(function: Callable[[T], R], items: Iterable[T], workers: int) -> li
     items = list(items)
     if workers <= 1 or len(items) <= 1:
         return [function(item) for item in items]
-    return Forked(function, items, workers).results()
+    forked = Forked(function, items, workers)
+    try:
+        return forked.results()
+    except KeyboardInterrupt:  # Ctrl-C: the workers are stopped, not waited for
+        forked.close()
+        raise

@@ -96,6 +96,28 @@ def resolve_large(central: Path):
     return resolve(build_model(tei, others, apparatus), "")
 
 
+def test_ctrl_c_while_workers_render_stops_them():
+    import json
+    import subprocess
+
+    script = f"""
+import json, os, signal, sys, time
+sys.path.insert(0, {str(ROOT)!r})
+from edition.parallel import fork_map
+def interrupt(*_):
+    raise KeyboardInterrupt
+signal.signal(signal.SIGALRM, interrupt)
+signal.setitimer(signal.ITIMER_REAL, 0.5)  # Ctrl-C, half a second into the work
+try:
+    fork_map(lambda n: time.sleep(60), range(4), 2)
+except KeyboardInterrupt:
+    print(json.dumps(open(f"/proc/{{os.getpid()}}/task/{{os.getpid()}}/children").read().split()))
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == []  # the workers stopped, not left to sleep their minute
+
+
 def test_a_failing_worker_is_an_error_in_this_process_not_a_lost_result():
     def fails(n: int) -> int:
         if n == 3:
