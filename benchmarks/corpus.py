@@ -16,10 +16,11 @@ and the peak memory of the build's largest process. Then, on the largest edition
 preview: over five saves of one document, the time from saving it to the preview serving the
 changed page (the median is ``preview_edit_s``), and to its serving the whole site with the
 search index; and the time of a plain ``build.py`` after one more change, with the cache the
-builds before left. The figures go to ``benchmarks/results/corpus.json`` (not in git) for other tools:
+builds before left (the median of five, each after a change of its own, is ``rebuild_one_s``).
+The figures go to ``benchmarks/results/corpus.json`` (not in git) for other tools:
 ``{"rows": [{"documents", "pages", "bytes", "wall_s", "cpu_s", "peak_mib"}, …],
 "preview_edit_s", "preview": {"page_s", "page_slowest_s", "whole_s", "whole_slowest_s"},
-"rebuild_one_s", "largest_page": {"path", "bytes"}}``.
+"rebuild_one_s", "rebuild_one_runs_s", "largest_page": {"path", "bytes"}}``.
 
 Targets on a 2-core machine (reported, not asserted): 1,000 documents in ≤ 10 s wall and
 ≤ 1 GiB; time for 1,000 ≤ 11 × time for 100; one document changed in 1,000 served by the
@@ -50,6 +51,7 @@ ORIGINALS = (170, 172, 173, 174, 175)  # Document 171 is the centre: it is not c
 FIRST_COPY = 1000
 PAGE_BYTES = 100_000
 EDITS = 5  # saves of one document in the preview, one after another
+REBUILDS = 5  # plain builds after a change each
 TARGETS = {"wall_s": 10.0, "peak_mib": 1024, "growth": 11.0, "preview_edit_s": 1.0, "rebuild_one_s": 2.0}
 
 # A build in a child process of its own, so that its CPU time and peak memory are its own.
@@ -208,13 +210,17 @@ def main() -> int:
     largest = largest_page(site)
     previewed = preview_edit(central, site)
     edit = previewed["page_s"]
-    # A plain build after one more change, with the cache the builds before left.
+    # Plain builds, each after one more change, with the cache the builds before left: the median,
+    # since a single run varies by a quarter with the machine's speed of the moment.
     edited = central.parent / f"frus1969-76ve13-d{FIRST_COPY + 1}.xml"
-    edited.write_text(re.sub(r"\(edit \d+ for the benchmark\)", "(edited once more)",
-                             edited.read_text(encoding="utf-8")), encoding="utf-8")
-    rebuild = measured_build(central, site, cold=False)["wall_s"]
+    rebuilds = []
+    for n in range(REBUILDS):
+        edited.write_text(re.sub(r"\((edit \d+ for the benchmark|edited once more \d+)\)", f"(edited once more {n})",
+                                 edited.read_text(encoding="utf-8")), encoding="utf-8")
+        rebuilds.append(measured_build(central, site, cold=False)["wall_s"])
+    rebuild = statistics.median(rebuilds)
     results = {"rows": rows, "preview_edit_s": edit, "preview": previewed, "rebuild_one_s": rebuild,
-               "largest_page": largest}
+               "rebuild_one_runs_s": rebuilds, "largest_page": largest}
     (ROOT / "benchmarks" / "results").mkdir(exist_ok=True)
     (ROOT / "benchmarks" / "results" / "corpus.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     tmp.cleanup()
@@ -233,7 +239,8 @@ def main() -> int:
                 f"{EDITS}; slowest {previewed['page_slowest_s']:.2f} s; the whole site with its "
                 f"search index {previewed['whole_s']:.2f} s)", edit <= TARGETS["preview_edit_s"],
                 f"<= {TARGETS['preview_edit_s']} s"),
-               (f"plain build after one change: {rebuild:.2f} s", rebuild <= TARGETS["rebuild_one_s"],
+               (f"plain build after one change: {rebuild:.2f} s (median of {REBUILDS}; slowest {max(rebuilds):.2f} s)",
+                rebuild <= TARGETS["rebuild_one_s"],
                 f"<= {TARGETS['rebuild_one_s']} s"),
                (f"largest page {largest['path']}: {largest['bytes']:,} bytes with CSS and JS",
                 largest["bytes"] <= PAGE_BYTES, f"<= {PAGE_BYTES:,}")]
