@@ -18,7 +18,7 @@ import gc
 import os
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -38,7 +38,7 @@ from edition.search import Indexing, start_index
 from edition.summary import summary
 from edition.parallel import available
 from edition.validate import start_validation
-from edition.write import publish
+from edition.write import live_build, publish
 
 ROOT = Path(__file__).resolve().parent
 SOURCE = ROOT / "source" / "frus1969-76ve13-d171.xml"
@@ -77,10 +77,57 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
     made and checked, if the search index is still being made (``whole`` False: the files but
     the index and manifest.json), and then whole.
     """
-    if kept is None:
-        return _run(source, site, templates, base_url, lock, locking, workers, cache, kept, ready)
-    with collected_after():  # a process that builds again holds what it keeps: the collector waits
-        return _run(source, site, templates, base_url, lock, locking, workers, cache, kept, ready)
+    # a process that builds again holds what it keeps: the collector waits until the build ends
+    with collected_after() if kept is not None else nullcontext():
+        tei, others, apparatus = load_edition(source, kept)
+        if workers is None:
+            workers = available() if 1 + len(others) >= PARALLEL_FROM else 1
+        # A build in one process leaves its cache's writes to a thread (none may run when workers fork).
+        store = Cache(cache, background=workers == 1, memory=kept.entries if kept is not None else None)
+        # Validation runs beside the model and the rendering, on the other cores; its problems
+        # still come first: a failure below on an invalid file is reported as the validation's.
+        validated = start_validation(
+            [(s, SCHEMA / "edition.rng") for s in [tei, *others]] + [(apparatus, SCHEMA / "apparatus.rng")],
+            SCHEMA / "edition.sch", workers, store)
+        index: Indexing | None = None
+        try:
+            edition = build_model(tei, others, apparatus)
+            links = resolve(edition, read_base_url(SETTINGS) if base_url is None else base_url)
+            base = edition_key(links, templates)  # what every page and index depends on
+            if validated.failed():  # a file is invalid: its problems now, before any page or index is made
+                validated()
+            # Pagefind indexes the passages meanwhile, from now on: from threads of this process, or, when
+            # forked workers make the pages (no thread may run when they fork), from forked processes
+            index = start_index(links, store, base, forked=workers > 1)
+            check_quotations(edition, store)
+            if validated.failed():  # the validation may have ended meanwhile
+                validated()
+            files, found = render_site(links, templates, workers, store, kept.parts if kept is not None else None)
+            validated()
+            # Every anchor ever published still lands: on its passage, or where the lock says it moved.
+            files, anchors = keep_anchors(files, read_lock(lock, missing_ok=locking), found)
+            if ready is not None and not index.done():
+                ready(files, False)  # the pages, checked: served while Pagefind finishes
+            files.update(index.files())  # the search index, under pagefind/
+        except BaseException as stopped:
+            if index is not None:
+                index.close()  # the processes still making indexes, if any, are not waited for
+            if isinstance(stopped, KeyboardInterrupt):  # Ctrl-C: no process of the build is left either
+                validated.close()
+            else:
+                validated()  # raises the validation's problems, if there are any
+            raise
+        # each file's SHA-256, worked out once for the manifest and the writing
+        digests = {path: kept.digest(path, data) for path, data in files.items()} if kept is not None else {}
+        files[MANIFEST] = manifest(files, anchors, edition, links.base_url, digests,
+                                   kept.lines if kept is not None else None)
+        if kept is not None:
+            kept.written(files)
+        if ready is not None:
+            ready(files, True)
+        if site is not None:
+            publish(files, site, digests)
+        return links, files
 
 
 @contextmanager
@@ -98,62 +145,6 @@ def collected_after() -> Iterator[None]:
         if was_on:
             gc.enable()
             gc.collect()
-
-
-def _run(source: Path, site: Path | None, templates: Path, base_url: str | None, lock: Path, locking: bool,
-         workers: int | None, cache: Path | None, kept: Kept | None,
-         ready: Callable[[dict[str, bytes], bool], None] | None) -> tuple[Links, dict[str, bytes]]:
-    tei, others, apparatus = load_edition(source, kept)
-    if workers is None:
-        workers = available() if 1 + len(others) >= PARALLEL_FROM else 1
-    # A build in one process leaves its cache's writes to a thread (none may run when workers fork).
-    store = Cache(cache, background=workers == 1, memory=kept.entries if kept is not None else None)
-    # Validation runs beside the model and the rendering, on the other cores; its problems
-    # still come first: a failure below on an invalid file is reported as the validation's.
-    validated = start_validation(
-        [(s, SCHEMA / "edition.rng") for s in [tei, *others]] + [(apparatus, SCHEMA / "apparatus.rng")],
-        SCHEMA / "edition.sch", workers, store)
-    index: Indexing | None = None
-    try:
-        edition = build_model(tei, others, apparatus)
-        links = resolve(edition, read_base_url(SETTINGS) if base_url is None else base_url)
-        base = edition_key(links, templates)  # what every page and index depends on
-        if validated.failed():  # a file is invalid: its problems now, before any page or index is made
-            validated()
-        # Pagefind indexes the passages meanwhile, from now on: from threads of this process, or, when
-        # forked workers make the pages (no thread may run when they fork), from forked processes
-        index = start_index(links, store, base, forked=workers > 1)
-        check_quotations(edition, store)
-        if validated.failed():  # the validation may have ended meanwhile
-            validated()
-        files, found = render_site(links, templates, workers, store, kept.parts if kept is not None else None)
-        validated()
-        # Every anchor ever published still lands: on its passage, or where the lock says it moved.
-        files, anchors = keep_anchors(files, read_lock(lock, missing_ok=locking), found)
-        if ready is not None and not index.done():
-            ready(files, False)  # the pages, checked: served while Pagefind finishes
-        files.update(index.files())  # the search index, under pagefind/
-    except KeyboardInterrupt:  # Ctrl-C: nothing is written, and no process of the build is left
-        if index is not None:
-            index.close()
-        validated.close()
-        raise
-    except BaseException:
-        if index is not None:
-            index.close()  # the processes still making indexes, if any, are not waited for
-        validated()  # raises the validation's problems, if there are any
-        raise
-    # each file's SHA-256, worked out once for the manifest and the writing
-    digests = {path: kept.digest(path, data) for path, data in files.items()} if kept is not None else {}
-    files[MANIFEST] = manifest(files, anchors, edition, links.base_url, digests,
-                               kept.lines if kept is not None else None)
-    if kept is not None:
-        kept.written(files)
-    if ready is not None:
-        ready(files, True)
-    if site is not None:
-        publish(files, site, digests)
-    return links, files
 
 
 def load_edition(source: Path = SOURCE, kept: Kept | None = None) -> tuple[Source, list[Source], Source]:
@@ -209,7 +200,7 @@ def main(argv: list[str] | None = None, *, ending: bool = False) -> int:
     if ending:  # what the build makes lives until the process ends, so the cyclic collector, which
         gc.disable()  # would walk it again and again (0.4 s of a 1,000-document rebuild), is off
     started = time.perf_counter()
-    live = _live_build(args.out)
+    live = live_build(args.out)
     try:
         links, files = run(args.source, None if args.check else args.out,
                            base_url=args.base_url, locking=args.lock_anchors)
@@ -223,7 +214,7 @@ def main(argv: list[str] | None = None, *, ending: bool = False) -> int:
               + ("nothing written." if args.check else "the previous site is unchanged."), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        if args.check or _live_build(args.out) == live:
+        if args.check or live_build(args.out) == live:
             print("Interrupted; " + ("nothing written." if args.check else "the previous site is unchanged."),
                   file=sys.stderr)
         else:  # after the switch to the new site, as the old builds were cleared away
@@ -243,14 +234,6 @@ def main(argv: list[str] | None = None, *, ending: bool = False) -> int:
             print(f"{len(new)} new anchor{'s are' if len(new) != 1 else ' is'} not in the lock yet; "
                   f"run build.py --lock-anchors when they are final.")
     return 0
-
-
-def _live_build(site: Path) -> str | None:
-    """The build the site's link points to (None: no site yet, or not one of ours)."""
-    try:
-        return os.readlink(site)
-    except OSError:
-        return None
 
 
 def preview(source: Path, site: Path, port: int, base_url: str | None = None) -> int:

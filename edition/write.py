@@ -46,7 +46,7 @@ def publish(files: dict[str, bytes], site: Path, digests: dict[str, str] | None 
     stamp = source_date_epoch()
     try:
         builds.mkdir(parents=True, exist_ok=True)
-        previous = _current_build(site, builds)
+        previous = live_build(site)
         build, held = _claim_spare(builds, previous)
         known: dict[str, list] | None = None  # the live build's record, read if a file is not in the spare
         made = {str(build)}
@@ -137,12 +137,15 @@ def _remove(path: str) -> None:
 DIGESTS = ".digests"
 
 
-def _current_build(site: Path, builds: Path) -> Path | None:
-    """The build the site's link points to, if it is one of ours."""
-    if not site.is_symlink():
+def live_build(site: Path) -> Path | None:
+    """The build the site's link points to, if it is one of ours (None: no site yet, or another kind)."""
+    try:
+        if not site.is_symlink():
+            return None
+        target = (site.parent / os.readlink(site)).resolve()
+    except OSError:  # gone meanwhile, or not to be read: as if there were none
         return None
-    target = (site.parent / os.readlink(site)).resolve()
-    return target if target.parent == builds.resolve() and target.is_dir() else None
+    return target if target.parent == builds_dir(site).resolve() and target.is_dir() else None
 
 
 def _read_digests(build: Path) -> dict[str, list]:
