@@ -38,7 +38,7 @@ from edition.search import Indexing, start_index
 from edition.summary import summary
 from edition.parallel import available
 from edition.validate import start_validation
-from edition.write import live_build, publish
+from edition.write import digest_of, live_build, publish
 
 ROOT = Path(__file__).resolve().parent
 SOURCE = ROOT / "source" / "frus1969-76ve13-d171.xml"
@@ -102,13 +102,15 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
             check_quotations(edition, store)
             if validated.failed():  # the validation may have ended meanwhile
                 validated()
-            files, found = render_site(links, templates, workers, store, kept.parts if kept is not None else None)
+            files, found, digests = render_site(links, templates, workers, store, kept.parts if kept is not None else None)
             validated()
             # Every anchor ever published still lands: on its passage, or where the lock says it moved.
             files, anchors = keep_anchors(files, read_lock(lock, missing_ok=locking), found)
             if ready is not None and not index.done():
                 ready(files, False)  # the pages, checked: served while Pagefind finishes
-            files.update(index.files())  # the search index, under pagefind/
+            indexes, hashed = index.files()  # the search index, under pagefind/
+            files.update(indexes)
+            digests.update(hashed)
         except BaseException as stopped:
             if index is not None:
                 index.close()  # the processes still making indexes, if any, are not waited for
@@ -117,8 +119,10 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
             else:
                 validated()  # raises the validation's problems, if there are any
             raise
-        # each file's SHA-256, worked out once for the manifest and the writing
-        digests = {path: kept.digest(path, data) for path, data in files.items()} if kept is not None else {}
+        # each file's SHA-256 for the manifest and the writing: the parts' and indexes' came with them
+        for path, data in files.items():
+            if path not in digests:
+                digests[path] = kept.digest(path, data) if kept is not None else digest_of(data)
         files[MANIFEST] = manifest(files, anchors, edition, links.base_url, digests,
                                    kept.lines if kept is not None else None)
         if kept is not None:

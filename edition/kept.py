@@ -7,8 +7,9 @@ inputs are the same as last time:
   alone comes with it (``Source.memo``: its model, its ids and pointers, its digest);
 - a part of the site whose key is unchanged (``dependencies``) is neither rendered again nor
   read back from the build's cache;
-- a file of the site that is the very same bytes as last time is not hashed again, and an entry
-  of manifest.json equal to last time's is not written out again;
+- a file of the site that is the very same bytes as last time is not hashed again (a part's files,
+  and an index's, come with their digests, kept or not), and an entry of manifest.json equal to
+  last time's is not written out again;
 - the build cache's small entries (each file's validation and quotation check) are read from
   memory rather than from disk.
 
@@ -17,12 +18,12 @@ nothing (``tests/test_kept.py``).
 """
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .load import Source, load_tei, read_source
+from .write import digest_of
 
 
 @dataclass
@@ -59,7 +60,7 @@ class Kept:
         known = self.digests.get(path)
         if known is not None and known[0] is data:
             return known[1]
-        digest = hashlib.sha256(data).hexdigest()
+        digest = digest_of(data)
         self.digests[path] = (data, digest)
         return digest
 

@@ -7,13 +7,13 @@ section's entries stand one to a line.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 
 from .anchors import MANIFEST
 from .model import Edition
 from .pages import all_pages
 from .render import TEI_DIR
+from .write import digest_of
 
 
 def manifest(files: dict[str, bytes], anchors: dict[str, list[str]], edition: Edition, base_url: str,
@@ -46,7 +46,7 @@ def file_digests(files: dict[str, bytes], paths: list[str], known: dict[str, str
     (the manifest and the writing of the site both need them)."""
     for path in paths:
         if path not in known:
-            known[path] = hashlib.sha256(files[path]).hexdigest()
+            known[path] = digest_of(files[path])
     return {path: known[path] for path in sorted(paths)}
 
 

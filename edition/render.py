@@ -31,6 +31,7 @@ from .parallel import fork_map
 from .ranges import range_of
 from .resolve import NAMES_PAGE, Links
 from .rules import permalink
+from .write import digests_of
 
 TEI_DIR = "tei"
 
@@ -94,9 +95,10 @@ def environment(templates: Path) -> jinja2.Environment:
 
 
 def render_site(links: Links, templates: Path, workers: int = 1, cache: Cache = Cache(None),
-                kept: dict[str, tuple] | None = None) -> tuple[dict[str, bytes], dict[str, list[str]]]:
+                kept: dict[str, tuple] | None = None) -> tuple[dict[str, bytes], dict[str, list[str]], dict[str, str]]:
     """Every file of the site, by its path relative to the site's root, in the order of the paths,
-    and each page's anchors. ``workers`` > 1 shares the documents out to as many processes; a
+    each page's anchors, and the SHA-256 of the files of its parts (``digests_of``, worked out with
+    each part and kept with it). ``workers`` > 1 shares the documents out to as many processes; a
     part of the site whose inputs are unchanged (``dependencies``) is taken from ``kept`` (the
     last build's parts, by key, in a process that builds again; they are replaced by this build's),
     or else from ``cache``. The bytes are the same either way."""
@@ -113,7 +115,7 @@ def render_site(links: Links, templates: Path, workers: int = 1, cache: Cache = 
         "search_page": search.SEARCH_PAGE,  # the header's search field goes there
     }
 
-    def produce(unit: tuple[Document | None, list[Page]]) -> tuple[dict[str, bytes], dict[str, list[str]]]:
+    def produce(unit: tuple[Document | None, list[Page]]) -> tuple[dict[str, bytes], dict[str, list[str]], dict[str, str]]:
         document, unit_pages = unit
         made: dict[str, bytes] = {}
         for page in unit_pages:
@@ -124,13 +126,13 @@ def render_site(links: Links, templates: Path, workers: int = 1, cache: Cache = 
         for make in DOCUMENT_FILES if document is not None else ():
             for path, data in make(links, document).items():
                 _add(made, path, data)
-        return made, published_anchors(made)
+        return made, published_anchors(made), digests_of(made)
 
     units = work_units(links, pages)
     base = edition_key(links, templates)
     whole = whole_key(links, base)
     keys = [_unit_key(links, base, whole, document, unit_pages[0].path) for document, unit_pages in units]
-    parts: dict[int, tuple[dict[str, bytes], dict[str, list[str]]]] = {}
+    parts: dict[int, tuple[dict[str, bytes], dict[str, list[str]], dict[str, str]]] = {}
     for i, name in enumerate(keys):
         if kept is not None and name in kept:
             parts[i] = kept[name]
@@ -138,9 +140,11 @@ def render_site(links: Links, templates: Path, workers: int = 1, cache: Cache = 
         data = cache.get(name)
         if data is not None:
             try:
-                parts[i] = pickle.loads(data)
+                part = pickle.loads(data)
             except Exception:  # noqa: BLE001 - a damaged entry is made again
-                pass
+                continue
+            if isinstance(part, tuple) and len(part) == 3:
+                parts[i] = part
     todo = [i for i in range(len(units)) if i not in parts]
     if workers > 1 and len(todo) > 1:
         # what the pages to be made look up, worked out before the workers share it
@@ -154,15 +158,17 @@ def render_site(links: Links, templates: Path, workers: int = 1, cache: Cache = 
         kept.update(zip(keys, (parts[i] for i in range(len(units)))))
     files: dict[str, bytes] = {}
     anchors: dict[str, list[str]] = {}
+    digests: dict[str, str] = {}
     for i in range(len(units)):
-        made, found = parts[i]
+        made, found, hashed = parts[i]
         for path, data in made.items():
             _add(files, path, data)
         anchors.update(found)
+        digests.update(hashed)
     for make in FILES:
         for path, data in make(links, templates).items():
             _add(files, path, data)
-    return dict(sorted(files.items())), dict(sorted(anchors.items()))
+    return dict(sorted(files.items())), dict(sorted(anchors.items())), digests
 
 
 def _unit_key(links: Links, base: str, whole: str, document: Document | None, path: str) -> str:

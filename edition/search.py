@@ -53,6 +53,7 @@ from .model import XML_ID, Document, dated
 from .parallel import Forked, available
 from .ranges import grouped
 from .resolve import CHRONOLOGY_PAGE, NAMES_PAGE, Links
+from .write import digests_of
 
 try:  # installed with the edition (pyproject.toml); a build without it says so, at the search index
     from pagefind.service import get_executable
@@ -264,19 +265,23 @@ class Indexing:
         """Whether every index is made (``files`` would not wait)."""
         return all(future.done() for future in self._futures) and (self._forked is None or self._forked.ready())
 
-    def files(self) -> dict[str, bytes]:
+    def files(self) -> tuple[dict[str, bytes], dict[str, str]]:
+        """The indexes' files, by path, and their SHA-256 (``digests_of``: kept with each index)."""
         if self._forked is not None:
             made = iter(self._forked.results())  # BuildFailed (each problem once): a process's Pagefind failed
             for future in self._futures:
                 if not future.done():
                     future.set_result(next(made))
         files: dict[str, bytes] = {}
+        digests: dict[str, str] = {}
         for future in self._futures:
             try:
-                files.update(future.result())
+                made, hashed = future.result()
             except _Failed as failed:
                 raise _failure(self._binary, str(failed)) from None
-        return dict(sorted(files.items()))
+            files.update(made)
+            digests.update(hashed)
+        return dict(sorted(files.items())), digests
 
     def close(self) -> None:
         """Stop the processes still making indexes (threads end by themselves)."""
@@ -310,15 +315,15 @@ def start_index(links: Links, store: Cache = Cache(None), base: str | None = Non
         futures.append(future)
 
     if forked and todo:
-        def made(item: tuple[concurrent.futures.Future, Shard, str | None]) -> dict[str, bytes]:
+        def made(item: tuple[concurrent.futures.Future, Shard, str | None]) -> tuple[dict[str, bytes], dict[str, str]]:
             _, shard, name = item  # in a forked process
             try:
-                files = _index(shard.folder, shard_records(links, shard), binary)
+                index = _digested(_index(shard.folder, shard_records(links, shard), binary))
             except _Failed as failed:
                 raise _failure(binary, str(failed)) from None
             if name is not None:
-                store.put(name, pickle.dumps(files, protocol=pickle.HIGHEST_PROTOCOL))
-            return files
+                store.put(name, pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
+            return index
         return Indexing(futures, binary, Forked(made, todo, min(len(todo), available())))
 
     def work() -> None:
@@ -328,10 +333,10 @@ def start_index(links: Links, store: Cache = Cache(None), base: str | None = Non
                     return
                 future, shard, name = todo.pop(0)
             try:
-                files = _index(shard.folder, shard_records(links, shard), binary)
+                index = _digested(_index(shard.folder, shard_records(links, shard), binary))
                 if name is not None:
-                    store.put(name, pickle.dumps(files, protocol=pickle.HIGHEST_PROTOCOL))
-                future.set_result(files)
+                    store.put(name, pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
+                future.set_result(index)
             except BaseException as e:  # handed to the build, which waits for it
                 future.set_exception(e)
 
@@ -343,7 +348,7 @@ def start_index(links: Links, store: Cache = Cache(None), base: str | None = Non
 
 def index_files(links: Links, store: Cache = Cache(None), base: str | None = None) -> dict[str, bytes]:
     """The index files of the edition, built now (or taken from ``store``)."""
-    return start_index(links, store, base).files()
+    return start_index(links, store, base).files()[0]
 
 
 def _cache_key(links: Links, shard: Shard, binary: Path, base: str) -> str | None:
@@ -359,15 +364,19 @@ def _cache_key(links: Links, shard: Shard, binary: Path, base: str) -> str | Non
                base, *(document_key(links, base, document) for document in shard.documents))
 
 
-def _cached(store: Cache, name: str | None) -> dict[str, bytes] | None:
+def _digested(files: dict[str, bytes]) -> tuple[dict[str, bytes], dict[str, str]]:
+    return files, digests_of(files)
+
+
+def _cached(store: Cache, name: str | None) -> tuple[dict[str, bytes], dict[str, str]] | None:
     data = store.get(name) if name is not None else None
     if data is None:
         return None
     try:
-        files = pickle.loads(data)
+        index = pickle.loads(data)
     except Exception:  # noqa: BLE001 - a damaged entry is made again
         return None
-    return files if isinstance(files, dict) else None
+    return index if isinstance(index, tuple) and len(index) == 2 and isinstance(index[0], dict) else None
 
 
 class _Failed(Exception):

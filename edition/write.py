@@ -29,6 +29,17 @@ from pathlib import Path
 from .diagnostics import BuildFailed, Diagnostic, display_path
 
 
+def digests_of(files: dict[str, bytes]) -> dict[str, str]:
+    """Each file's SHA-256, by path: what the manifest gives and the writing compares files by. A part
+    of the site is hashed where it is made, and its digests are kept with it (in the build's cache),
+    so that a build which takes the part again does not hash it again."""
+    return {path: digest_of(data) for path, data in files.items()}
+
+
+def digest_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def builds_dir(site: Path) -> Path:
     return site.parent / f".{site.name}-builds"
 
@@ -55,7 +66,7 @@ def publish(files: dict[str, bytes], site: Path, digests: dict[str, str] | None 
         # Plain strings and file descriptors: a thousand documents make tens of thousands of files.
         for relative, data in sorted(files.items()):
             target = f"{build}/{_inside(relative)}"
-            digest = digests_known.get(relative) or hashlib.sha256(data).hexdigest()
+            digest = digests_known.get(relative) or digest_of(data)
             there = held.pop(relative, None)
             if there is not None and there[0] == digest and _unchanged(target, there, stamp):
                 written[relative] = there  # the spare has it as it should be
