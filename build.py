@@ -105,7 +105,10 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
             files, found, digests = render_site(links, templates, workers, store, kept.parts if kept is not None else None)
             validated()
             # Every anchor ever published still lands: on its passage, or where the lock says it moved.
+            rendered = files
             files, anchors = keep_anchors(files, read_lock(lock, missing_ok=locking), found)
+            # a page given an alias is new bytes: its digest, made with its part, is not its own
+            digests = {path: digest for path, digest in digests.items() if files[path] is rendered[path]}
             if ready is not None and not index.done():
                 ready(files, False)  # the pages, checked: served while Pagefind finishes
             indexes, hashed = index.files()  # the search index, under pagefind/

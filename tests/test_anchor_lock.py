@@ -203,3 +203,15 @@ def test_ids_in_scripts_drawings_comments_or_text_are_not_anchors():
     assert published_anchors({"p.html": page, "p.css": b'x { id="no" }'}) == {
         "p.html": ["a&b", "drawing", "kept", "line"]}
     assert published_anchors({"p.html": page})["p.html"] == _parsed_ids(page)
+
+
+def test_a_page_given_a_new_alias_is_written_anew_though_its_part_comes_from_the_cache(tmp_path):
+    """The aliases are added after the pages are made: a page whose part (and that part's digests) the
+    cache gives again, but whose aliases changed with the lock, is still the new page on disk."""
+    source, site, cache = renamed(tmp_path), tmp_path / "site", tmp_path / "cache"
+    moved = {name: {"drv-3": "drv-3a"} for name in DRV3_PAGES}
+    build(source, site, base_url="", lock=lock_copy(tmp_path, moved), cache=cache)
+    moved["text.html"] = {"drv-3": "drv-3-old", "drv-3-old": "drv-3a"}
+    files = build(source, site, base_url="", lock=lock_copy(tmp_path, moved), cache=cache)
+    assert b'id="drv-3-old"' in files["text.html"]
+    assert snapshot(site) == files
