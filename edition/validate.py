@@ -117,7 +117,20 @@ SCHEMA_HINT = "the edition's schema is broken: correct it, or restore it with gi
 def _schema_tree(path: Path) -> etree._Element:
     # The schemas are the edition's own files, but read as carefully as its TEI: no DTD, no entities.
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    return etree.fromstring(schema_text(path), parser, base_url=str(path))
+    try:
+        return etree.fromstring(schema_text(path), parser, base_url=str(path))
+    except etree.XMLSyntaxError as e:
+        # the parser's own log: the exception's carries the errors of earlier files of this thread too
+        raise _not_well_formed(path, parser.error_log, e) from None
+
+
+def _not_well_formed(path: Path, log, error: etree.XMLSyntaxError) -> BuildFailed:
+    shown = display_path(path)
+    first = next((x for x in log if x.line), None)
+    line, col = (first.line, max(first.column, 1)) if first is not None else (error.lineno or 0, 1)
+    message = (first.message if first is not None else error.msg).strip().rstrip(".")
+    return BuildFailed([Diagnostic(shown, line, col, f"the schema is not well-formed XML: {message}",
+                                   SCHEMA_HINT.format(path=shown))])
 
 
 @contextmanager
@@ -126,12 +139,8 @@ def _schema_problems(path: Path):
     shown = display_path(path)
     try:
         yield
-    except etree.XMLSyntaxError as e:
-        first = next((x for x in e.error_log if x.line), None)
-        line, col = (first.line, max(first.column, 1)) if first is not None else (e.lineno or 0, 1)
-        message = (first.message if first is not None else e.msg).strip().rstrip(".")
-        raise BuildFailed([Diagnostic(shown, line, col, f"the schema is not well-formed XML: {message}",
-                                      SCHEMA_HINT.format(path=shown))]) from None
+    except etree.XMLSyntaxError as e:  # a file the schema includes, parsed by libxml2 itself
+        raise _not_well_formed(path, [x for x in e.error_log if x.filename == str(path)], e) from None
     except (etree.RelaxNGParseError, etree.XSLTParseError, etree.SchematronParseError) as e:
         # the first error with a place in this schema or one it includes; else (the Schematron's rules,
         # compiled into a stylesheet first) the first that quotes an expression of the schema

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DIAGNOSTIC, SOURCE, line_col, mutate, run_build
+from conftest import DIAGNOSTIC, SCHEMA as SCHEMA_FOLDER, SOURCE, line_col, mutate, run_build
 
 
 def snapshot(site: Path) -> dict[str, bytes]:
@@ -184,3 +184,26 @@ def test_a_file_known_to_be_invalid_stops_the_build_before_any_page_is_made(tmp_
     assert asked == []
     assert [str(d) for d in again.value.diagnostics] == [str(d) for d in first.value.diagnostics]
     assert "Did not expect element hi there" in str(again.value.diagnostics[0])
+
+
+def test_a_schema_that_is_not_well_formed_is_located_in_itself_after_another_files_error(tmp_path):
+    """libxml2 keeps a thread's errors: the schema's place is taken from its own parse, not from a
+    file that failed before it (the preview parses many files in one thread, build after build)."""
+    from lxml import etree
+
+    from edition.diagnostics import BuildFailed
+    from edition.validate import grammar
+
+    with pytest.raises(etree.XMLSyntaxError):
+        etree.fromstring(b"<TEI>\n\n<text></TEI>")  # an error of another file, earlier in this thread
+    text = (SCHEMA_FOLDER / "edition.rng").read_text(encoding="utf-8")
+    broken = tmp_path / "edition.rng"
+    broken.write_text(text.replace('<define name="msDesc">', '<define name="msDesc>', 1), encoding="utf-8")
+    with pytest.raises(BuildFailed) as failed:
+        grammar(broken)
+    [problem] = [DIAGNOSTIC.match(str(d)) for d in failed.value.diagnostics]
+    # the attribute's value runs on to the next "<", where libxml2 stops
+    after = text.index('<', text.index('<define name="msDesc">') + 1)
+    line = text[:after].count("\n") + 1
+    assert (problem["path"], int(problem["line"])) == (str(broken), line)
+    assert problem["what"].startswith("the schema is not well-formed XML: Unescaped '<' not allowed")
