@@ -133,7 +133,7 @@ EXAMPLES = {
     "schema-element": tei("Begin text:</p>", "Begin <hi>text</hi>:</p>"),
     "schema-attribute": tei('<p xml:id="drv-3">', '<p xml:id="drv-3" rend="bold">'),
     "schema-value": tei('<div type="message" xml:id="drv">', '<div type="mesage" xml:id="drv">'),
-    "schema-missing": tei('<edition n="0.3.0">', "<edition>"),
+    "schema-missing": tei('<edition n="0.3.1">', "<edition>"),
     "schema-text": tei('<closer xml:id="wire-end">End text.</closer>', '<closer xml:id="wire-end">End text.</closer> End.'),
     # the rules
     "duplicate-id": tei('xml:id="drv-3"', 'xml:id="drv-2"'),
@@ -154,7 +154,7 @@ EXAMPLES = {
     "date-range": tei('from="1972-12-04" to="1972-12-13"', 'from="1972-12-13" to="1972-12-04"'),
     "block-without-id": tei('<p xml:id="wire-begin">', "<p>"),
     "empty-block": tei('<closer xml:id="wire-end">End text.</closer>', '<closer xml:id="wire-end"></closer>'),
-    "edition-date": tei('Version 0.3.0, <date when="2026-11-28">November 28, 2026</date>', "Version 0.3.0"),
+    "edition-date": tei('Version 0.3.1, <date when="2026-11-29">November 29, 2026</date>', "Version 0.3.1"),
     # the quotations
     "quotation": tei("<quote>The DRV Side’s references to the past record",
                      "<quote>The DRV side’s references to the past record"),

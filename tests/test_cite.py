@@ -59,16 +59,16 @@ def test_a_paragraph_citation_names_the_document_the_edition_its_stable_url_and_
     assert chicago == (
         f"“{TITLE},” document 171 in Foreign Relations of the United States, 1969–1976, vol. E–13, "
         "Documents on China, 1969–1972, ed. Steven E. Phillips (Washington: United States Government Printing "
-        f"Office, 2006); digital edition, {EDITION}, version 0.3.0 (November 28, 2026), paragraph drv-3, "
+        f"Office, 2006); digital edition, {EDITION}, version 0.3.1 (November 29, 2026), paragraph drv-3, "
         f"{BASE_URL}text.html#drv-3.")
 
 
 def test_a_paragraph_is_cited_in_chicago_mla_and_apa(published_site):
     styles = citation_texts(published_site, "china-1")
     assert list(styles) == ["Chicago, note", "MLA", "APA"]
-    assert styles["MLA"].endswith("digital edition, version 0.3.0, 28 Nov. 2026, paragraph china-1, "
+    assert styles["MLA"].endswith("digital edition, version 0.3.1, 29 Nov. 2026, paragraph china-1, "
                                   "example.org/frus-d171/text.html#china-1.")
-    assert styles["APA"].endswith("(Version 0.3.0, November 28, 2026), paragraph china-1. "
+    assert styles["APA"].endswith("(Version 0.3.1, November 29, 2026), paragraph china-1. "
                                   f"{BASE_URL}text.html#china-1")
 
 
@@ -80,7 +80,7 @@ def test_entries_of_the_apparatus_have_a_permalink_but_no_citation(site, view):
 
 def test_without_a_base_url_a_passage_citation_gives_its_page_and_anchor(site):
     chicago = citation_texts(site, "drv-3")["Chicago, note"]
-    assert chicago.endswith("version 0.3.0 (November 28, 2026), paragraph drv-3, text.html#drv-3.")
+    assert chicago.endswith("version 0.3.1 (November 29, 2026), paragraph drv-3, text.html#drv-3.")
     assert "https://" not in chicago
 
 
@@ -110,19 +110,19 @@ def test_the_document_is_cited_in_chicago_notes_and_bibliography_mla_and_apa(pub
         "Chicago, note":
             f"“{TITLE},” document 171 in Foreign Relations of the United States, 1969–1976, vol. E–13, Documents on "
             "China, 1969–1972, ed. Steven E. Phillips (Washington: United States Government Printing Office, 2006); "
-            f"digital edition, {EDITION}, version 0.3.0 (November 28, 2026), {BASE_URL}text.html.",
+            f"digital edition, {EDITION}, version 0.3.1 (November 29, 2026), {BASE_URL}text.html.",
         "Chicago, bibliography":
             f"“{TITLE}.” Document 171 in Foreign Relations of the United States, 1969–1976, vol. E–13, Documents on "
             "China, 1969–1972, edited by Steven E. Phillips. Washington: United States Government Printing Office, "
-            f"2006. Digital edition, {EDITION}, version 0.3.0, November 28, 2026. {BASE_URL}text.html.",
+            f"2006. Digital edition, {EDITION}, version 0.3.1, November 29, 2026. {BASE_URL}text.html.",
         "MLA":
             f"“{TITLE}.” Documents on China, 1969–1972, edited by Steven E. Phillips, United States Government "
             "Printing Office, 2006. Foreign Relations of the United States, 1969–1976, vol. E–13, document 171. "
-            f"{EDITION}, digital edition, version 0.3.0, 28 Nov. 2026, example.org/frus-d171/text.html.",
+            f"{EDITION}, digital edition, version 0.3.1, 29 Nov. 2026, example.org/frus-d171/text.html.",
         "APA":
             f"{TITLE}. (2006). In S. E. Phillips (Ed.), Foreign Relations of the United States, 1969–1976: Vol. E–13. "
             "Documents on China, 1969–1972 (Document 171). United States Government Printing Office. Digital "
-            f"edition, {EDITION} (Version 0.3.0, November 28, 2026). {BASE_URL}text.html",
+            f"edition, {EDITION} (Version 0.3.1, November 29, 2026). {BASE_URL}text.html",
     }
 
 
@@ -162,7 +162,7 @@ def test_the_bibtex_download_parses_back_to_the_document(published_site):
     assert fields["series"] == "{Foreign Relations of the United States, 1969–1976}"
     assert (fields["volume"], fields["chapter"], fields["editor"], fields["year"]) == ("E–13", "171", "Phillips, Steven E.", "2006")
     assert fields["publisher"] == "United States Government Printing Office"
-    assert (fields["version"], fields["url"]) == ("0.3.0", f"{BASE_URL}text.html")
+    assert (fields["version"], fields["url"]) == ("0.3.1", f"{BASE_URL}text.html")
 
 
 def test_the_ris_download_parses_back_to_the_document(published_site):
@@ -187,7 +187,7 @@ def test_the_csl_json_download_parses_back_to_the_document(published_site):
     assert item["editor"] == [{"family": "Phillips", "given": "Steven E."}]
     assert item["collection-editor"] == [{"family": "Keefer", "given": "Edward C."}]
     assert item["issued"] == {"date-parts": [[2006]]}
-    assert (item["volume"], item["chapter-number"], item["version"]) == ("E–13", "171", "0.3.0")
+    assert (item["volume"], item["chapter-number"], item["version"]) == ("E–13", "171", "0.3.1")
     assert item["URL"] == f"{BASE_URL}text.html"
 
 

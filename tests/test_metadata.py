@@ -164,7 +164,7 @@ def test_every_page_describes_itself_in_schema_org_json_ld(published_site, name)
     title = page(published_site, name).findtext(".//title").split(" · ")[0]
     assert (data["@context"], data["@type"], data["name"]) == ("https://schema.org", "WebPage", title)
     assert data["url"] == (BASE_URL if name == "index.html" else BASE_URL + name)
-    assert data["isPartOf"]["version"] == "0.3.0" and data["isPartOf"]["dateModified"] == "2026-11-28"
+    assert data["isPartOf"]["version"] == "0.3.1" and data["isPartOf"]["dateModified"] == "2026-11-29"
     document = data["about"]
     assert (document["@type"], document["name"], document["position"]) == ("Chapter", TITLE, "171")
     book = document["isPartOf"]

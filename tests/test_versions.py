@@ -11,17 +11,17 @@ from conftest import SOURCE, mutate, page, visible_text
 
 PAGES = ["index.html", "text.html", "diplomatic.html", "names.html", "cite.html", "changes.html"]
 NEXT_CHANGE = ('<change when="2027-01-15" n="0.4.0" who="#editors">Fourth release: a corrected note.</change>\n'
-               '      <change when="2026-11-28" n="0.3.0"')
+               '      <change when="2026-11-29" n="0.3.1"')
 
 
 def test_every_page_shows_the_version_and_date_of_the_tei(site):
     for name in PAGES:
         footer = visible_text(page(site, name).xpath("//footer")[0])
-        assert footer.startswith("Version 0.3.0, November 28, 2026 (changes, how to cite)."), name
+        assert footer.startswith("Version 0.3.1, November 29, 2026 (changes, how to cite)."), name
 
 
 def test_the_version_and_date_come_from_the_edition_statement(tmp_path):
-    source = mutate(tmp_path, '<edition n="0.3.0">Version 0.3.0, <date when="2026-11-28">November 28, 2026</date>',
+    source = mutate(tmp_path, '<edition n="0.3.1">Version 0.3.1, <date when="2026-11-29">November 29, 2026</date>',
                     '<edition n="0.4.0">Version 0.4.0, <date when="2027-01-15">January 15, 2027</date>')
     files = build(source, None, base_url="", lock=tmp_path / "none.json", locking=True)
     footer = visible_text(html.fromstring(files["names.html"]).xpath("//footer")[0])
@@ -31,7 +31,11 @@ def test_the_version_and_date_come_from_the_edition_statement(tmp_path):
 
 def test_the_changes_page_renders_the_revision_history(site):
     doc = page(site, "changes.html")
-    dossier, correction, first = doc.xpath("//ol[@class='revisions']/li")
+    second_correction, dossier, correction, first = doc.xpath("//ol[@class='revisions']/li")
+    assert second_correction.get("id") == "version-0.3.1"
+    assert visible_text(second_correction).startswith(
+        "November 29, 2026: version 0.3.1 (correction release) Correction release: a second source-by-source review")
+    assert second_correction.xpath(".//time/@datetime") == ["2026-11-29"]
     assert dossier.get("id") == "version-0.3.0"
     assert visible_text(dossier).startswith("November 28, 2026: version 0.3.0 The dossier of the channel")
     assert correction.get("id") == "version-0.2.0"
@@ -42,10 +46,10 @@ def test_the_changes_page_renders_the_revision_history(site):
 
 
 def test_the_changes_page_lists_every_change_newest_first(tmp_path):
-    source = mutate(tmp_path, '<change when="2026-11-28" n="0.3.0"', NEXT_CHANGE)
+    source = mutate(tmp_path, '<change when="2026-11-29" n="0.3.1"', NEXT_CHANGE)
     files = build(source, None, base_url="", lock=tmp_path / "none.json", locking=True)
     items = html.fromstring(files["changes.html"]).xpath("//ol[@class='revisions']/li")
-    assert [li.get("id") for li in items] == ["version-0.4.0", "version-0.3.0", "version-0.2.0", "version-0.1.0"]
+    assert [li.get("id") for li in items] == ["version-0.4.0", "version-0.3.1", "version-0.3.0", "version-0.2.0", "version-0.1.0"]
     assert visible_text(items[0]) == "January 15, 2027: version 0.4.0 Fourth release: a corrected note."
 
 
@@ -54,7 +58,7 @@ def test_the_manifest_lists_pages_anchors_version_and_the_tei_checksum(site):
     assert data["edition"] == {
         "title": "Backchannel Message From Alexander Haig to William Hood, December 22, 1972",
         "subtitle": "A digital edition of Foreign Relations of the United States, 1969–1976, Volume E–13, Document 171",
-        "version": "0.3.0", "date": "2026-11-28"}
+        "version": "0.3.1", "date": "2026-11-29"}
     assert data["tei"] == {"path": f"tei/{SOURCE.name}", "sha256": hashlib.sha256(SOURCE.read_bytes()).hexdigest()}
     assert sorted(data["pages"]) == sorted(p.name for p in site.glob("*.html"))
     for name, entry in data["pages"].items():
