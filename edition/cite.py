@@ -101,15 +101,24 @@ def and_list(names: tuple[str, ...] | list[str], conjunction: str = "and") -> st
 
 
 def long_date(iso: str) -> str:
-    """1972-12-22 -> December 22, 1972 (no locale: the same on every machine)."""
-    day = dt.date.fromisoformat(iso)
+    """1972-12-22 -> December 22, 1972 (no locale: the same on every machine); every shape the
+    edition's rules let a date have: a year (2006), a month (December 1972), a day, or a time in
+    UTC (its day)."""
+    parts = iso[:10].split("-")
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        return f"{dt.date(int(parts[0]), int(parts[1]), 1):%B} {parts[0]}"
+    day = dt.date.fromisoformat(iso[:10])
     return f"{day:%B} {day.day}, {day.year}"
 
 
 def date_span(start: str, end: str) -> str:
-    """The way the chronology shows a day or a span of days."""
+    """The way the chronology shows a day or a span of days (or of years or months)."""
     if start == end:
         return long_date(start)
+    if not len(start) == len(end) == 10:
+        return f"{long_date(start)} – {long_date(end)}"
     a, b = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
     if (a.year, a.month) == (b.year, b.month):
         return f"{a:%B} {a.day}–{b.day}, {a.year}"

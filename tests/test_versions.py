@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+import pytest
 from lxml import html
 
 from build import build
@@ -88,3 +89,15 @@ def test_the_manifest_is_written_with_sorted_keys_and_no_clock(site):
     for line in entries:
         (name, value), = json.loads("{" + line + "}").items()
         assert line == f"{json.dumps(name, ensure_ascii=False)}: {json.dumps(value, ensure_ascii=False, sort_keys=True)}"
+
+@pytest.mark.parametrize("when, shown", [("2026", "2026"), ("2026-11", "November 2026")])
+def test_a_change_dated_by_its_year_or_month_alone_builds_and_shows_that(tmp_path, when, shown):
+    """The rules let a date be a year or a month (as FRUS dates some documents); a change so dated
+    is shown so, not a template error."""
+    source = mutate(tmp_path, '<change when="2026-11-28" n="0.1.0"', f'<change when="{when}" n="0.1.0"')
+    files = build(source, None, base_url="", lock=tmp_path / "none.json", locking=True)
+    first = html.fromstring(files["changes.html"]).xpath("//ol[@class='revisions']/li")[-1]
+    assert visible_text(first).startswith(f"{shown}: version 0.1.0 First release")
+    assert first.xpath(".//time/@datetime") == [when]
+    home = visible_text(html.fromstring(files["index.html"]).xpath("//ul[@class='revisions']")[0])
+    assert f"{shown}, version 0.1.0: First release" in home
