@@ -121,26 +121,21 @@ def _schema_tree(path: Path) -> etree._Element:
         return etree.fromstring(schema_text(path), parser, base_url=str(path))
     except etree.XMLSyntaxError as e:
         # the parser's own log: the exception's carries the errors of earlier files of this thread too
-        raise _not_well_formed(path, parser.error_log, e) from None
-
-
-def _not_well_formed(path: Path, log, error: etree.XMLSyntaxError) -> BuildFailed:
-    shown = display_path(path)
-    first = next((x for x in log if x.line), None)
-    line, col = (first.line, max(first.column, 1)) if first is not None else (error.lineno or 0, 1)
-    message = (first.message if first is not None else error.msg).strip().rstrip(".")
-    return BuildFailed([Diagnostic(shown, line, col, f"the schema is not well-formed XML: {message}",
-                                   SCHEMA_HINT.format(path=shown))])
+        shown = display_path(path)
+        first = next((x for x in parser.error_log if x.line), None)
+        line, col = (first.line, max(first.column, 1)) if first is not None else (e.lineno or 0, 1)
+        message = (first.message if first is not None else e.msg).strip().rstrip(".")
+        raise BuildFailed([Diagnostic(shown, line, col, f"the schema is not well-formed XML: {message}",
+                                      SCHEMA_HINT.format(path=shown))]) from None
 
 
 @contextmanager
 def _schema_problems(path: Path):
-    """A schema that is not well-formed or does not compile: one located error, not a traceback."""
+    """A schema that does not compile: one located error, not a traceback (``_schema_tree`` reports
+    one that is not well-formed)."""
     shown = display_path(path)
     try:
         yield
-    except etree.XMLSyntaxError as e:  # a file the schema includes, parsed by libxml2 itself
-        raise _not_well_formed(path, [x for x in e.error_log if x.filename == str(path)], e) from None
     except (etree.RelaxNGParseError, etree.XSLTParseError, etree.SchematronParseError) as e:
         # the first error with a place in this schema or one it includes; else (the Schematron's rules,
         # compiled into a stylesheet first) the first that quotes an expression of the schema
