@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .diagnostics import BuildFailed, Diagnostic, display_path
+from .load import read_once
 
 MANIFEST = "manifest.json"
 
@@ -53,7 +54,7 @@ _IDS = re.compile(rb' id="([^"]*)"')
 def read_lock(path: Path, missing_ok: bool = False) -> Lock:
     shown = display_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_once(path).decode("utf-8")  # the build reads it, and the command line again
     except FileNotFoundError:
         if missing_ok:
             return Lock(path)

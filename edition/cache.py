@@ -24,6 +24,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from .load import read_once
+
 LIMIT = 1 << 30  # bytes: some generations of a 1,000-document edition's parts
 _CODE = Path(__file__).resolve().parent
 
@@ -48,7 +50,7 @@ def code(*modules: str) -> str:
 
 @functools.lru_cache(maxsize=None)
 def _module_text(module: str) -> bytes:
-    return (_CODE / f"{module}.py").read_bytes()
+    return read_once(_CODE / f"{module}.py")  # the code's digest for every key reads it too
 
 
 #: The largest entry kept in memory too, when asked (each file's validation and quotation check).

@@ -19,7 +19,7 @@ from pathlib import Path
 from lxml import etree
 
 from .cache import key
-from .load import NS, Source
+from .load import NS, Source, read_once
 from .model import Document
 from .markdown import TEXTS
 from .resolve import Links
@@ -105,4 +105,4 @@ def _code_digest() -> str:
 
 def _folder_digest(folder: Path, pattern: str) -> str:
     files = sorted(p for p in folder.glob(pattern) if p.is_file())
-    return key("folder", *(f"{p.relative_to(folder)}\n".encode() + p.read_bytes() for p in files))
+    return key("folder", *(f"{p.relative_to(folder)}\n".encode() + read_once(p) for p in files))

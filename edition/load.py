@@ -1,4 +1,4 @@
-"""Stage 1: read a TEI file safely.
+"""Stage 1: read a TEI file safely, and every other input of the build once.
 
 The parser never loads a DTD, never resolves an entity and never touches the
 network; a DOCTYPE or entity declaration is refused before parsing, so an
@@ -7,7 +7,10 @@ entity-expansion bomb costs nothing.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, TypeVar
@@ -72,16 +75,44 @@ def safe_parser() -> etree.XMLParser:
     )
 
 
-def read_text(path: Path) -> str:
-    """The file's text, or BuildFailed naming the file and the first bad byte."""
-    return read_source(path)[1]
+#: The files ``read_once`` holds, by path: (size, time, inode) when read, and the bytes.
+_READ: OrderedDict[Path, tuple[tuple[int, int, int], bytes]] = OrderedDict()
+_READ_LOCK = threading.Lock()  # the preview's validation may read a schema from a thread
+_READ_KEPT = 256  # the most recently read; a test session builds from many copies of the sources
 
 
-def read_source(path: Path) -> tuple[bytes, str]:
-    """The file's bytes and its text, or BuildFailed naming the file and the first bad byte."""
+def read_once(path: Path) -> bytes:
+    """The bytes of one of the edition's inputs besides its TEI (a schema, a template, a Markdown
+    text, the anchor lock, the build's code), read once however many stages need it (the keys of
+    what may be reused hash a file that a later stage shows or compiles) and again only once it
+    changed: when its size, time or inode differ from when it was read, as the preview's watcher
+    sees a save. OSError as ``Path.read_bytes`` raises it."""
+    found = os.stat(path)
+    stamp = (found.st_size, found.st_mtime_ns, found.st_ino)
+    with _READ_LOCK:
+        known = _READ.get(path)
+        if known is not None and known[0] == stamp:
+            _READ.move_to_end(path)
+            return known[1]
+    data = path.read_bytes()
+    with _READ_LOCK:
+        _READ[path] = (stamp, data)
+        while len(_READ) > _READ_KEPT:
+            _READ.popitem(last=False)
+    return data
+
+
+def read_text(path: Path, once: bool = False) -> str:
+    """The file's text, or BuildFailed naming the file and the first bad byte (``once``: as ``read_once``)."""
+    return read_source(path, once)[1]
+
+
+def read_source(path: Path, once: bool = False) -> tuple[bytes, str]:
+    """The file's bytes and its text, or BuildFailed naming the file and the first bad byte
+    (``once``: read as ``read_once`` reads, for an input that is not a TEI file)."""
     shown = display_path(path)
     try:
-        data = path.read_bytes()
+        data = read_once(path) if once else path.read_bytes()
     except FileNotFoundError:
         raise BuildFailed([Diagnostic(shown, 0, 0, "source file not found",
                                       "check the path, or restore the file from git")]) from None

@@ -63,7 +63,7 @@ def render_markdown(text: str, path: Path) -> Rendered:
 
 def markdown_file(path: Path) -> Markup:
     """A Markdown file as HTML; BuildFailed with every raw HTML and remote image found."""
-    rendered = render_markdown(read_text(path), path)
+    rendered = render_markdown(read_text(path, once=True), path)  # its key has read it
     if rendered.diagnostics:
         raise BuildFailed(rendered.diagnostics)
     return rendered.html

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import pickle
 import traceback
 from pathlib import Path
 from typing import Callable
 
 import jinja2
+from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
 from . import cite, metadata, search
@@ -25,6 +27,7 @@ from .cache import Cache, key
 from .dependencies import document_key, edition_key, range_page_key, whole_key
 from .diagnostics import BuildFailed, Diagnostic, display_path
 from .downloads import reading_text_file
+from .load import read_once
 from .model import Document
 from .pages import Page, all_pages, document_navigation, long_date
 from .parallel import fork_map
@@ -46,12 +49,12 @@ def tei_files(links: Links, templates: Path) -> dict[str, bytes]:
     if not folder.is_dir():  # a central document kept elsewhere: the edition's own schemas
         folder = Path(__file__).resolve().parent.parent / "source" / "schema"
     for schema in sorted(folder.glob("*.rng")) + sorted(folder.glob("*.sch")):
-        files[f"{TEI_DIR}/schema/{schema.name}"] = schema.read_bytes()
+        files[f"{TEI_DIR}/schema/{schema.name}"] = read_once(schema)  # as the validation read it
     return files
 
 
 def static_files(links: Links, templates: Path) -> dict[str, bytes]:
-    return {f"static/{asset.name}": asset.read_bytes() for asset in sorted((templates / "static").iterdir())}
+    return {f"static/{asset.name}": read_once(asset) for asset in sorted((templates / "static").iterdir())}
 
 
 #: Files made once for the edition.
@@ -73,6 +76,29 @@ def name_data(links: Links) -> Markup:
     return Markup(json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c"))
 
 
+class _Loader(jinja2.FileSystemLoader):
+    """Jinja's loader of a templates folder, but reading each template as ``read_once`` does: the
+    key of what every page depends on has read the folder already."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        path = Path(self.searchpath[0], *split_template_path(template))  # split refuses ".." and the like
+        try:
+            data = read_once(path)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise jinja2.TemplateNotFound(template) from None
+        # as Jinja's own loader reads it: in text mode, whose universal newlines make "\r\n" and "\r" "\n"
+        text = data.decode(self.encoding).replace("\r\n", "\n").replace("\r", "\n")
+        mtime = os.path.getmtime(path)
+
+        def uptodate() -> bool:
+            try:
+                return os.path.getmtime(path) == mtime
+            except OSError:
+                return False
+
+        return text, os.path.normpath(path), uptodate
+
+
 @functools.lru_cache(maxsize=4)
 def environment(templates: Path) -> jinja2.Environment:
     """One environment per templates folder for the life of the process: it compiles each template
@@ -82,7 +108,7 @@ def environment(templates: Path) -> jinja2.Environment:
     env = jinja2.Environment(
         auto_reload=True,
         bytecode_cache=jinja2.FileSystemBytecodeCache(),
-        loader=jinja2.FileSystemLoader(str(templates)),
+        loader=_Loader(str(templates)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

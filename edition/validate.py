@@ -25,7 +25,7 @@ from lxml import etree, isoschematron
 
 from .cache import Cache, code, key
 from .diagnostics import BuildFailed, Diagnostic, display_path
-from .load import NS, Source
+from .load import NS, Source, read_once
 from .parallel import Forked
 
 SVRL = "{http://purl.oclc.org/dsdl/svrl}"
@@ -291,7 +291,7 @@ def _rules_key(rng_path: Path, sch_path: Path) -> str:
 
 @lru_cache(maxsize=8)
 def schema_text(path: Path) -> bytes:
-    return path.read_bytes()
+    return read_once(path)  # the site publishes the schemas too
 
 
 #: Attributes whose "#id" may point into another file of the edition.

@@ -244,3 +244,43 @@ def test_ctrl_c_stops_the_build_with_one_line_leaves_the_site_and_no_process(tmp
         time.sleep(0.05)
     else:
         raise AssertionError("a process of the build is still running")
+
+
+# The command run as ``build.py`` is, its modules imported first (Python reads a module's text to
+# compile it), then every file opened to be read written to ``log`` (by its process and any it
+# forks, the moment it is opened); the build's cache in ``cache``.
+READS = """
+import importlib, os, pathlib, pkgutil, sys
+sys.path.insert(0, {root!r})
+import build, edition
+for module in pkgutil.iter_modules(edition.__path__):
+    importlib.import_module("edition." + module.name)
+log = os.open({log!r}, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+def heard(event, args):
+    if event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
+        mode, flags = args[1], args[2]
+        if (mode is None or not set(str(mode)) & set("wax+")) and not flags & (os.O_WRONLY | os.O_RDWR):
+            os.write(log, os.fsencode(os.path.abspath(args[0])) + b"\\n")
+sys.addaudithook(heard)
+sys.argv = ["build.py", "--out", {out!r}]
+build.run.__kwdefaults__["cache"] = pathlib.Path({cache!r})
+sys.exit(build.main())
+"""
+
+
+def test_the_command_reads_each_file_of_the_sources_templates_and_code_once(tmp_path):
+    """No stage reads a file that an earlier stage read: the keys of what may be reused hash the
+    schemas, templates, Markdown texts and code that later stages compile, show or publish; the
+    lock is read by the build and by the command. With nothing in the build's cache, and with what
+    the first build left there."""
+    watched = [ROOT / "source", ROOT / "templates", ROOT / "edition"]
+    for run in ("nothing cached", "cached"):
+        log = tmp_path / f"{run}.log"
+        script = READS.format(log=str(log), out=str(tmp_path / "site"), root=str(ROOT), cache=str(tmp_path / "cache"))
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
+        assert done.returncode == 0, done.stderr
+        opened = [Path(line) for line in log.read_text(encoding="utf-8").splitlines()]
+        ours = [p for p in opened if any(p.is_relative_to(folder) for folder in watched) and "__pycache__" not in p.parts]
+        assert {p.name for p in ours} >= {SOURCE.name, "apparatus.xml", "anchors.lock.json", "base.html"}, run
+        twice = sorted({str(p.relative_to(ROOT)) for p in ours if ours.count(p) > 1})
+        assert twice == [], f"{run}: read more than once: {twice}"
