@@ -14,6 +14,7 @@ import os
 import shutil
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -240,6 +241,20 @@ class Visit:
     outside: list[str] = field(default_factory=list)
     responses: list[object] = field(default_factory=list)
     expect_errors: bool = False
+    pending: set = field(default_factory=set)  # requests asked and neither answered nor failed yet
+    failed: list[str] = field(default_factory=list)  # the addresses of requests that failed
+
+    def settle(self, seconds: float = 15.0) -> None:
+        """Wait until the page has brought in all it asks for: its load event, then the answer to
+        each icon it declares (the browser asks for an icon once the page has loaded), and no request
+        still open. Playwright's "networkidle" waits instead for half a second without a request,
+        each time; this waits for the end of what the page asks, which is known."""
+        self.page.wait_for_load_state("load")
+        icons = self.page.eval_on_selector_all("link[rel~=icon]", "links => links.map(l => l.href)")
+        deadline = time.monotonic() + seconds
+        while (self.pending or not set(icons) <= {r.url for r in self.responses} | set(self.failed) | set(self.outside)):
+            assert time.monotonic() < deadline, f"{self.page.url} still loading after {seconds} s: {sorted(r.url for r in self.pending)}"
+            self.page.wait_for_timeout(10)  # the browser's events are heard while Playwright waits
 
 
 def is_local(url: str) -> bool:
@@ -324,8 +339,15 @@ def open_tab(contexts):
                 if m.type == "error" else None)
         page.on("pageerror", lambda e: visit.errors.append(f"uncaught: {e}"))
         page.on("response", response)
+        page.on("request", lambda r: visit.pending.add(r))
+        page.on("requestfinished", lambda r: visit.pending.discard(r))
+
+        def failed(r):
+            visit.pending.discard(r)
+            visit.failed.append(r.url)
         # A request the browser itself cancels (ERR_ABORTED: the tab moved on to another page
         # before, say, the icon arrived) is no failure of the site; every other failure is.
+        page.on("requestfailed", failed)
         page.on("requestfailed", lambda r: visit.errors.append(f"failed: {r.url} {r.failure}")
                 if is_local(r.url) and r.failure != "net::ERR_ABORTED" else None)
         return visit

@@ -239,7 +239,7 @@ def test_a_name_shows_its_identification_on_hover_and_on_focus_and_escape_dismis
 def test_a_page_loads_with_no_console_error_and_nothing_from_elsewhere(name, served, open_tab):
     visit = open_tab()
     response = visit.page.goto(served + name)
-    visit.page.wait_for_load_state("networkidle")
+    visit.settle()
     assert response.status == 200
     assert visit.errors == []
     assert visit.outside == []
@@ -264,7 +264,7 @@ def _open_and_catch_the_icon(open_tab, url: str):
     visit = open_tab()
     with visit.page.expect_response(lambda r: r.url.endswith(ICON)) as icon:
         visit.page.goto(url)
-    visit.page.wait_for_load_state("networkidle")
+    visit.settle()
     return visit, icon.value
 
 
@@ -290,7 +290,7 @@ def test_a_missing_icon_is_caught_as_an_error(tmp_path, serve, open_tab):
                                         '<link rel="icon" href="static/none.svg"><p>x', encoding="utf-8")
     visit = open_tab(expect_errors=True)
     visit.page.goto(serve(tmp_path) + "page.html")
-    visit.page.wait_for_load_state("networkidle")
+    visit.settle()
     assert any("404" in e and "none.svg" in e for e in visit.errors), visit.errors
 
 

@@ -15,7 +15,7 @@ def weigh(open_tab, url: str, expect_errors: bool = False) -> tuple[dict[str, in
     """Bytes of every response the page's load brought in, and what it asked of other origins."""
     visit = open_tab(expect_errors=expect_errors)
     visit.page.goto(url)
-    visit.page.wait_for_load_state("networkidle")
+    visit.settle()
     origin = urlsplit(url).netloc
     sizes = {r.url: len(r.body()) for r in visit.responses if r.ok}
     other = visit.outside + [u for u in sizes if urlsplit(u).netloc != origin]
