@@ -69,7 +69,8 @@ def test_a_note_reference_leads_to_its_note_and_the_note_back_to_it(name, served
 def test_every_permalink_on_a_page_opens_the_page_at_its_passage(name, served, served_twice, open_tab):
     page = open_tab(viewport={"width": 375, "height": 667}).page
     page.goto(served + name)
-    anchors = page.eval_on_selector_all(ALL_PERMALINKS, "links => links.map(a => a.hash.slice(1))")
+    # each passage's ¶ and Cite links name its anchor alike: the page opened at it once
+    anchors = list(dict.fromkeys(page.eval_on_selector_all(ALL_PERMALINKS, "links => links.map(a => a.hash.slice(1))")))
     for anchor in anchors:
         assert _land(page, f"{served}{name}#{anchor}", served_twice) == anchor
         assert _is_target_in_view(page, anchor), f"{name}#{anchor} does not show its passage"
