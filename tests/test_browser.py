@@ -99,6 +99,13 @@ def test_every_passage_of_a_view_lands_on_it_in_the_reading_text_too(name, serve
     assert anchors
     # Document 171's views share text.html; each further document has its own (d170.html …)
     reading = name.split("-")[0].removesuffix(".html") + ".html" if name.startswith("d17") else READING
+    if reading != name:
+        # The reading text's own case opens it at every one of its passages: another view's passages
+        # are among them, or they would not all land there (each was opened twice before, once a case).
+        assert reading in VIEWS
+        missing = anchors - _passage_anchors(page, served + reading)
+        assert not missing, f"passages of {name} that {reading} does not have: {sorted(missing)}"
+        return
     for anchor in sorted(anchors):
         _land(page, f"{served}{reading}#{anchor}", served_twice)
         assert _is_target_in_view(page, anchor), f"{reading}#{anchor} does not land on its passage"
