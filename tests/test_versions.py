@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 import pytest
 from lxml import html
@@ -101,3 +102,42 @@ def test_a_change_dated_by_its_year_or_month_alone_builds_and_shows_that(tmp_pat
     assert first.xpath(".//time/@datetime") == [when]
     home = visible_text(html.fromstring(files["index.html"]).xpath("//ul[@class='revisions']")[0])
     assert f"{shown}, version 0.1.0: First release" in home
+
+
+#: The release in which each document's text or notes last changed, and its date: what its citations name.
+DOCUMENT_VERSIONS = {"170": ("0.3.1", "2026-11-29"), "171": ("0.3.1", "2026-11-29"), "172": ("0.3.1", "2026-11-29"),
+                     "173": ("0.3.1", "2026-11-29"), "174": ("0.3.0", "2026-11-28"), "175": ("0.3.1", "2026-11-29")}
+
+
+@pytest.mark.parametrize("number", sorted(DOCUMENT_VERSIONS))
+def test_a_documents_citations_name_the_release_its_notes_last_changed_in(site, number):
+    """0.3.1 corrected notes of Documents 170, 172, 173 and 175: a citation of one of them names 0.3.1,
+    whose text it cites, and not 0.3.0, which printed those notes otherwise; Document 174 is as 0.3.0 left it."""
+    version, date = DOCUMENT_VERSIONS[number]
+    doc = page(site, "cite.html" if number == "171" else f"d{number}-cite.html")
+    citations = [visible_text(p) for p in doc.xpath("//p[@class='citation']")]
+    assert citations
+    assert all(f"version {version}" in text.lower() for text in citations), citations
+    assert not [text for text in citations if re.search(r"version (?!" + re.escape(version) + r"\b)\d", text, re.I)]
+    described = json.loads(doc.xpath("//script[@type='application/ld+json']")[0].text)["isPartOf"]
+    assert (described["version"], described["dateModified"]) == (version, date)
+
+
+def test_a_documents_version_is_a_release_of_the_edition_and_its_own_newest_numbered_change():
+    """A document's header names a release of the edition (a numbered change of Document 171, with its
+    date); a document whose revision history numbers a change gives that number's newest as its version,
+    so that a correction recorded in a document is cited with the release that made it."""
+    from lxml import etree
+
+    from conftest import ROOT
+    tei = "{http://www.tei-c.org/ns/1.0}"
+    releases = {(c.get("n"), c.get("when")) for c in etree.parse(str(SOURCE)).iter(f"{tei}change") if c.get("n")}
+    assert ("0.3.1", "2026-11-29") in releases
+    for path in sorted((ROOT / "source").glob("frus1969-76ve13-d*.xml")):
+        root = etree.parse(str(path)).getroot()
+        edition = root.find(f"{tei}teiHeader/{tei}fileDesc/{tei}editionStmt/{tei}edition")
+        own = (edition.get("n"), edition.find(f"{tei}date").get("when"))
+        assert own in releases, f"{path.name}: version {own} is no release of the edition"
+        numbered = [c for c in root.iter(f"{tei}change") if c.get("n")]
+        if numbered:
+            assert (numbered[0].get("n"), numbered[0].get("when")) == own, f"{path.name}: header {own}, newest change {numbered[0].get('n')}"
