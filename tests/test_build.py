@@ -209,7 +209,10 @@ def test_the_command_leaves_its_report_and_its_cache_whole_when_it_ends(tmp_path
 
 def test_ctrl_c_stops_the_build_with_one_line_leaves_the_site_and_no_process(tmp_path):
     # The command is interrupted while it renders the pages: the validation and Pagefind are then at
-    # work beside it. Ctrl-C reaches the whole process group, as in a terminal.
+    # work beside it. Ctrl-C reaches the whole process group, as in a terminal. The rendering is held
+    # in short sleeps: the kernel may give the signal to a helper thread (Pagefind's, the cache's), and
+    # then Python raises it in the main thread when its call returns, which one long sleep would
+    # delay for a minute (a real rendering runs Python all the time, and hears it at once).
     import signal
     import time
 
@@ -219,7 +222,7 @@ def test_ctrl_c_stops_the_build_with_one_line_leaves_the_site_and_no_process(tmp
     rendering = tmp_path / "rendering"
     script = (f"import runpy, sys, time, pathlib; sys.path.insert(0, {str(ROOT)!r}); import edition.render as r; "
               "render = r.render_site; "
-              f"r.render_site = lambda *a, **k: (pathlib.Path({str(rendering)!r}).touch(), time.sleep(60), render(*a, **k))[2]; "
+              f"r.render_site = lambda *a, **k: (pathlib.Path({str(rendering)!r}).touch(), [time.sleep(0.05) for _ in range(1200)], render(*a, **k))[2]; "
               f"sys.argv = ['build.py', '--out', {str(site)!r}]; "
               f"runpy.run_path({str(ROOT / 'build.py')!r}, run_name='__main__')")
     process = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
