@@ -345,11 +345,12 @@ def open_tab(contexts):
         def failed(r):
             visit.pending.discard(r)
             visit.failed.append(r.url)
-        # A request the browser itself cancels (ERR_ABORTED: the tab moved on to another page
-        # before, say, the icon arrived) is no failure of the site; every other failure is.
+            # A request the browser itself cancels (ERR_ABORTED: the tab moved on to another page
+            # before, say, the icon arrived) is no failure of the site; every other failure is.
+            if is_local(r.url) and r.failure != "net::ERR_ABORTED":
+                visit.errors.append(f"failed: {r.url} {r.failure}")
+
         page.on("requestfailed", failed)
-        page.on("requestfailed", lambda r: visit.errors.append(f"failed: {r.url} {r.failure}")
-                if is_local(r.url) and r.failure != "net::ERR_ABORTED" else None)
         return visit
 
     yield open_

@@ -6,10 +6,10 @@ import json
 import re
 
 import pytest
-from lxml import html
+from lxml import etree, html
 
 from build import build
-from conftest import SOURCE, mutate, page, visible_text
+from conftest import ROOT, SOURCE, mutate, page, visible_text
 
 PAGES = ["index.html", "text.html", "diplomatic.html", "names.html", "cite.html", "changes.html"]
 NEXT_CHANGE = ('<change when="2027-01-15" n="0.4.0" who="#editors">Fourth release: a corrected note.</change>\n'
@@ -127,9 +127,6 @@ def test_a_documents_version_is_a_release_of_the_edition_and_its_own_newest_numb
     """A document's header names a release of the edition (a numbered change of Document 171, with its
     date); a document whose revision history numbers a change gives that number's newest as its version,
     so that a correction recorded in a document is cited with the release that made it."""
-    from lxml import etree
-
-    from conftest import ROOT
     tei = "{http://www.tei-c.org/ns/1.0}"
     releases = {(c.get("n"), c.get("when")) for c in etree.parse(str(SOURCE)).iter(f"{tei}change") if c.get("n")}
     assert ("0.3.1", "2026-11-29") in releases
