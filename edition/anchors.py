@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .diagnostics import BuildFailed, Diagnostic, display_path
-from .load import read_once
+from .load import decoded, read_once
 
 MANIFEST = "manifest.json"
 
@@ -54,12 +54,16 @@ _IDS = re.compile(rb' id="([^"]*)"')
 def read_lock(path: Path, missing_ok: bool = False) -> Lock:
     shown = display_path(path)
     try:
-        text = read_once(path).decode("utf-8")  # the build reads it, and the command line again
+        data = read_once(path)  # the build reads it, and the command line again
     except FileNotFoundError:
         if missing_ok:
             return Lock(path)
         raise BuildFailed([Diagnostic(shown, 0, 0, "the anchor lock is missing",
                                       "restore it from git; only a new edition creates it, with build.py --lock-anchors")]) from None
+    except OSError as e:
+        raise BuildFailed([Diagnostic(shown, 0, 0, f"cannot read the anchor lock: {e.strerror or e}",
+                                      "restore it from git as a file this user may read")]) from None
+    text = decoded(path, data, "restore it from git and record the change again")  # the build writes it as UTF-8
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:

@@ -121,15 +121,20 @@ def read_source(path: Path, once: bool = False) -> tuple[bytes, str]:
     if not data.strip():
         raise BuildFailed([Diagnostic(shown, 0, 0, "source file is empty",
                                       "restore it from git or write the TEI document into it")])
+    return data, decoded(path, data)
+
+
+def decoded(path: Path, data: bytes, hint: str = "save the file as UTF-8") -> str:
+    """The file's bytes as UTF-8 text, or BuildFailed at the line and column of the first bad byte."""
     try:
-        return data, data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as e:
         before = data[:e.start]
         line = before.count(b"\n") + 1
         col = len(before) - (before.rfind(b"\n") + 1) + 1
         raise BuildFailed([Diagnostic(
-            shown, line, col, f"the file is not UTF-8: byte 0x{data[e.start]:02x} cannot start or continue a character",
-            "save the file as UTF-8")]) from None
+            display_path(path), line, col,
+            f"the file is not UTF-8: byte 0x{data[e.start]:02x} cannot start or continue a character", hint)]) from None
 
 
 def load_tei(path: Path, read: tuple[bytes, str] | None = None) -> Source:

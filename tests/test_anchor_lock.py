@@ -177,6 +177,15 @@ def test_a_lock_that_is_not_json_is_reported_at_its_line(tmp_path):
     assert (problem.line, problem.message) == (3, "the anchor lock is not valid JSON: Expecting value")
 
 
+def test_a_lock_that_cannot_be_read_is_reported_at_its_file(tmp_path):
+    lock = tmp_path / "anchors.lock.json"
+    lock.mkdir()  # a folder where the file should be
+    with pytest.raises(BuildFailed) as failure:
+        build(SOURCE, None, base_url="", lock=lock)
+    [problem] = failure.value.diagnostics
+    assert (problem.line, problem.message) == (0, "cannot read the anchor lock: Is a directory")
+
+
 def test_script_ids_are_not_anchors():
     files = build(SOURCE, None, base_url="")
     assert all("passage-citations" not in ids for ids in published_anchors(files).values())

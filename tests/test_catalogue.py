@@ -22,6 +22,7 @@ from edition.markdown import markdown_file
 CATALOGUE = ROOT / "docs" / "errors.md"
 _EXAMPLE = re.compile(r"<!-- example: (?P<name>[\w-]+) -->\n```text\n(?P<text>.*?)\n```", re.S)
 TEI = f"source/{SOURCE.name}"
+LOCK = "source/anchors.lock.json"
 
 
 def documented() -> dict[str, str]:
@@ -31,7 +32,7 @@ def documented() -> dict[str, str]:
 def printed(source: str = TEI, site: str | None = None, templates: str = "templates") -> str:
     """What the build prints for the sources in the working directory, one problem a line."""
     try:
-        run(Path(source), Path(site) if site else None, Path(templates))
+        run(Path(source), Path(site) if site else None, Path(templates), lock=Path(LOCK))
     except BuildFailed as failure:
         return "\n".join(map(str, failure.diagnostics))
     return "(the build succeeded)"
@@ -76,6 +77,20 @@ def schema(name: str, old: str, new: str):
         assert old in text, old
         path.write_text(text.replace(old, new, 1), encoding="utf-8")
         monkeypatch.setattr(build, "SCHEMA", Path.cwd() / "source" / "schema")
+        return printed()
+    return case
+
+
+def lock_bytes(old: bytes | None, new: bytes = b""):
+    """The build with the anchor lock's first ``old`` replaced by ``new`` (``old`` None: no lock)."""
+    def case() -> str:
+        path = Path(LOCK)
+        if old is None:
+            path.unlink()
+        else:
+            data = path.read_bytes()
+            assert old in data, old
+            path.write_bytes(data.replace(old, new, 1))
         return printed()
     return case
 
@@ -158,6 +173,11 @@ EXAMPLES = {
     # the quotations
     "quotation": tei("<quote>The DRV Side’s references to the past record",
                      "<quote>The DRV side’s references to the past record"),
+    # the published anchors
+    "anchor-disappeared": tei('<p xml:id="wire-begin">', '<p xml:id="wire-opening">'),
+    "lock-not-json": lock_bytes(b'"main"', b'"main",'),
+    "lock-not-utf8": lock_bytes(b'"main"', b'"m\xe4in"'),
+    "lock-missing": lock_bytes(None),
     # the other inputs
     "markdown-html": markdown,
     "schema-not-well-formed": schema("edition.rng", '<define name="msDesc">', '<define name="msDesc>'),
@@ -200,7 +220,8 @@ def test_the_catalogue_shows_what_the_build_prints(repository, monkeypatch, name
     assert output == documented().get(name), f"docs/errors.md, example {name}, should read:\n{output}"
 
 
-def test_the_readme_quotes_an_example_of_the_catalogue_as_it_stands():
+def test_the_readme_quotes_examples_of_the_catalogue_as_they_stand():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    quoted = [line.strip() for line in readme.splitlines() if ": error: " in line and line.strip().startswith("source/frus")]
-    assert quoted and all(line in documented().values() for line in quoted)
+    quoted = [line.strip() for line in readme.splitlines() if ": error: " in line and line.strip().startswith("source/")]
+    printed_lines = {line for text in documented().values() for line in text.splitlines()}
+    assert len(quoted) >= 2 and all(line in printed_lines for line in quoted), quoted
