@@ -34,6 +34,9 @@ def read_base_url(path: Path) -> str:
         settings = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return ""
+    except OSError as e:  # a folder in its place, or not to be read by this user
+        raise BuildFailed([Diagnostic(shown, 0, 0, f"cannot read the settings: {e.strerror or e}",
+                                      "restore source/edition.toml from git as a file this user may read")]) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         place = _TOML_PLACE.search(str(e))
         line, col = (int(place.group(1)), int(place.group(2))) if place else (0, 0)

@@ -228,3 +228,12 @@ def test_settings_that_are_not_toml_are_reported_at_their_place(tmp_path):
     with pytest.raises(BuildFailed) as failure:
         read_base_url(settings)
     assert ":1:" in str(failure.value) and "error: the settings are not valid TOML" in str(failure.value)
+
+
+def test_settings_that_cannot_be_read_are_reported_at_their_file(tmp_path):
+    settings = tmp_path / "edition.toml"
+    settings.mkdir()  # a folder where the file should be
+    with pytest.raises(BuildFailed) as failure:
+        read_base_url(settings)
+    [problem] = failure.value.diagnostics
+    assert (problem.line, problem.message) == (0, "cannot read the settings: Is a directory")
