@@ -276,7 +276,7 @@ class Indexing:
         digests: dict[str, str] = {}
         for future in self._futures:
             try:
-                made, hashed = future.result()
+                made, hashed = _awaited(future)
             except _Failed as failed:
                 raise _failure(self._binary, str(failed)) from None
             files.update(made)
@@ -287,6 +287,17 @@ class Indexing:
         """Stop the processes still making indexes (threads end by themselves)."""
         if self._forked is not None:
             self._forked.close()
+
+
+def _awaited(future: concurrent.futures.Future):
+    """The future's result, waited for in short spells: Ctrl-C may be taken by one of the build's
+    threads (Pagefind's, the cache's), and Python raises it in the main thread only when that thread
+    runs again, which one long wait would put off until Pagefind has answered."""
+    while True:
+        try:
+            return future.result(timeout=0.1)
+        except concurrent.futures.TimeoutError:
+            continue
 
 
 def start_index(links: Links, store: Cache = Cache(None), base: str | None = None,

@@ -249,6 +249,40 @@ def test_ctrl_c_stops_the_build_with_one_line_leaves_the_site_and_no_process(tmp
         raise AssertionError("a process of the build is still running")
 
 
+def test_ctrl_c_taken_by_a_helper_thread_stops_the_build_at_once(tmp_path):
+    # The kernel gives a signal sent to the process to any of its threads that does not block it. Here
+    # Pagefind's thread takes it while the main thread waits for that Pagefind, which would answer
+    # only after a minute: the build stops at once all the same, with its one line.
+    import signal
+    import time
+
+    site = tmp_path / "site"
+    program = tmp_path / "pagefind"
+    program.write_text("#!/bin/sh\nexec sleep 60\n", encoding="utf-8")
+    program.chmod(0o755)
+    script = (f"import runpy, signal, sys, threading, time; sys.path.insert(0, {str(ROOT)!r}); import edition.search as s; "
+              "files = s.Indexing.files\n"
+              "def interrupt():\n"
+              "    time.sleep(0.3)\n"
+              "    [helper] = [t for t in threading.enumerate() if t.name == 'pagefind']\n"
+              "    signal.pthread_kill(helper.ident, signal.SIGINT)\n"
+              "def waiting(self):\n"
+              "    threading.Thread(target=interrupt).start()\n"
+              "    return files(self)\n"
+              "s.Indexing.files = waiting\n"
+              f"sys.argv = ['build.py', '--out', {str(site)!r}]\n"
+              f"runpy.run_path({str(ROOT / 'build.py')!r}, run_name='__main__')")
+    started = time.monotonic()
+    process = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True, env={**os.environ, "PAGEFIND_BINARY_PATH": str(program)})
+    try:
+        out, err = process.communicate(timeout=120)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)  # the stand-in for Pagefind, still asleep
+    assert (process.returncode, out, err) == (130, "", "Interrupted; the previous site is unchanged.\n")
+    assert time.monotonic() - started < 30, "the build heard Ctrl-C only when Pagefind had answered"
+
+
 # The command run as ``build.py`` is, its modules imported first (Python reads a module's text to
 # compile it), then every file opened to be read written to ``log`` (by its process and any it
 # forks, the moment it is opened); the build's cache in ``cache``.
