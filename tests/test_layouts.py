@@ -46,15 +46,25 @@ def file_name(name: str) -> str:
 PHONE_WIDTH, PRINT_WIDTH = 375, 768
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("name", site_pages())
 def test_at_every_width_the_page_is_readable_on_a_phone_never_scrolls_sideways_and_it_prints(
-        name, mode, served, open_tab, screenshots):
-    """The page loaded once a mode, and the window set to each width in turn (the layout follows the
-    width alone: no script of the pages reads it): its text readable at every width, nothing wider
-    than a phone on a phone, and in print the text and notes without the screen's machinery. With
-    --screenshots, a screenshot at each width and a PDF of the printed page."""
-    page = open_in(open_tab, served, name, WIDTHS[0], mode)
+        name, served, open_tab, screenshots):
+    """The page loaded once, then shown in each mode (light and dark colours, print) and at each width
+    in turn: the layout follows the width, the medium and the colour setting through the stylesheet
+    alone (no script of the pages reads them), as a page loaded that way shows it. Its text readable
+    at every width, nothing wider than a phone on a phone, and in print the text and notes without
+    the screen's machinery. With --screenshots, a screenshot at each width and a PDF of the printed page."""
+    page = open_in(open_tab, served, name, WIDTHS[0], MODES[0])
+    backgrounds = {}
+    for mode in MODES:
+        page.emulate_media(media="print" if mode == "print" else "screen",
+                           color_scheme="dark" if mode == "dark" else "light")
+        backgrounds[mode] = page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
+        check_widths(page, name, mode, screenshots)
+    assert backgrounds["light"] != backgrounds["dark"], "the page did not change its colours"
+
+
+def check_widths(page, name: str, mode: str, screenshots: bool) -> None:
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 800})
         if screenshots:
