@@ -49,11 +49,13 @@ def test_the_pages_with_the_document_have_note_references():
 
 @pytest.mark.parametrize("name", pages_having(NOTEREF))
 def test_a_note_reference_leads_to_its_note_and_the_note_back_to_it(name, served, open_tab):
+    """Each reference in turn, as a reader goes from note to note: clicked where the back-link of the
+    note before left the page (each click is a move within the page, which stays loaded)."""
     page = open_tab().page
     page.goto(served + name)
     references = page.eval_on_selector_all("a[role=doc-noteref]", "links => links.map(a => [a.id, a.getAttribute('href')])")
+    assert references
     for ref_id, href in references:
-        page.goto(served + name)
         page.click(f"#{ref_id}")
         page.wait_for_url(urljoin(served + name, href))
         note = urlsplit(page.url).fragment
