@@ -167,15 +167,23 @@ def test_every_link_is_reached_by_tab_in_order_and_shows_its_focus(name, served,
     count = page.evaluate("""() => { const all = [...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])')]
                                          .filter(e => e.checkVisibility({visibilityProperty: true}));
                                      all.forEach((e, i) => e.dataset.tabIndexCheck = i); return all.length; }""")
-    reached = []
-    for _ in range(count + 2):
-        page.keyboard.press("Tab")
-        focused = page.evaluate("""() => { const e = document.activeElement;
+    # Where each Tab left the focus is seen when the next Tab is pressed (the page has moved to show
+    # the focused link by then), and after the last: one call to the browser a Tab, not two.
+    page.evaluate("""() => {
+        window.focusSeen = () => { const e = document.activeElement;
             if (!e || e === document.body) return null;
             const s = getComputedStyle(e), r = e.getBoundingClientRect();
             return {i: Number(e.dataset.tabIndexCheck), label: e.textContent.trim().slice(0, 40),
                     outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2,
-                    inView: r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth}; }""")
+                    inView: r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth}; };
+        window.focusLog = [];
+        window.addEventListener('keydown', e => { if (e.key === 'Tab') focusLog.push(focusSeen()); }, true); }""")
+    for _ in range(count + 2):
+        page.keyboard.press("Tab")
+    states = page.evaluate("() => [...focusLog.slice(1), focusSeen()]")  # after Tab 1, 2, … count + 2
+    assert len(states) == count + 2
+    reached = []
+    for focused in states:
         if focused is None or (reached and focused["i"] == reached[0]["i"]):
             break
         assert focused["outline"], f"{name}: no visible focus on {focused['label']!r}"
