@@ -54,7 +54,7 @@ _IDS = re.compile(rb' id="([^"]*)"')
 def read_lock(path: Path, missing_ok: bool = False) -> Lock:
     shown = display_path(path)
     try:
-        data = read_once(path)  # the build reads it, and the command line again
+        raw = read_once(path)  # the build reads it, and the command line again
     except FileNotFoundError:
         if missing_ok:
             return Lock(path)
@@ -63,7 +63,7 @@ def read_lock(path: Path, missing_ok: bool = False) -> Lock:
     except OSError as e:
         raise BuildFailed([Diagnostic(shown, 0, 0, f"cannot read the anchor lock: {e.strerror or e}",
                                       "restore it from git as a file this user may read")]) from None
-    text = decoded(path, data, "restore it from git and record the change again")  # the build writes it as UTF-8
+    text = decoded(path, raw, "restore it from git and record the change again")  # the build writes it as UTF-8
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:

@@ -291,8 +291,9 @@ class Indexing:
 
 def _awaited(future: concurrent.futures.Future):
     """The future's result, waited for in short spells: Ctrl-C may be taken by one of the build's
-    threads (Pagefind's, the cache's), and Python raises it in the main thread only when that thread
-    runs again, which one long wait would put off until Pagefind has answered."""
+    threads (Pagefind's, the cache's), and Python raises it in the main thread when that thread next
+    runs, which one long wait on a lock, not woken by a signal another thread took, would put off
+    until Pagefind has answered."""
     while True:
         try:
             return future.result(timeout=0.1)
