@@ -33,6 +33,21 @@ def site(tmp_path_factory) -> Path:
     return out
 
 
+#: The tests that validate against the official TEI schema run in one worker (``--dist loadgroup``
+#: in pyproject.toml), so that libxml2 compiles it once a run: about a quarter of a minute each time.
+TEI_ALL_GROUP = pytest.mark.xdist_group("tei_all")
+
+
+@pytest.fixture(scope="session")
+def tei_all():
+    """The official TEI P5 schema, compiled once a session."""
+    from lxml import etree
+
+    if not TEI_ALL.exists():
+        pytest.fail(f"the official TEI schema is missing: {TEI_ALL}")
+    return etree.RelaxNG(etree.parse(str(TEI_ALL)))
+
+
 @pytest.fixture(scope="session")
 def source_paragraphs() -> list[str]:
     """The paragraphs of the source text, as its blank lines divide them."""
