@@ -33,14 +33,10 @@ def site(tmp_path_factory) -> Path:
     return out
 
 
-#: The tests that validate against the official TEI schema run in one worker (``--dist loadgroup``
-#: in pyproject.toml), so that libxml2 compiles it once a run: about a quarter of a minute each time.
-TEI_ALL_GROUP = pytest.mark.xdist_group("tei_all")
-
-
 @pytest.fixture(scope="session")
 def tei_all():
-    """The official TEI P5 schema, compiled once a session."""
+    """The official TEI P5 schema, compiled once a session (each test worker's): libxml2 takes about
+    a quarter of a minute."""
     from lxml import etree
 
     if not TEI_ALL.exists():

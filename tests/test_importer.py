@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from lxml import etree, isoschematron
 
-from conftest import ROOT, SCHEMA, TEI_ALL_GROUP
+from conftest import ROOT, SCHEMA
 from edition.importer import import_document
 from edition.load import NS, TEI_NS, XML_NS, load_tei
 
@@ -48,7 +48,6 @@ def _without_notes(head: etree._Element) -> str:
     return " ".join("".join(parts).split())
 
 
-@TEI_ALL_GROUP
 @pytest.mark.parametrize("number", NEW)
 def test_each_imported_document_is_valid_against_the_editions_schema_its_rules_and_tei_all(number, tei_all):
     tree = load_tei(edition_file(number)).tree
@@ -196,7 +195,6 @@ def test_an_id_already_used_elsewhere_in_the_edition_is_a_located_error(source):
     assert snapshot(source) == before
 
 
-@TEI_ALL_GROUP
 def test_the_shared_apparatus_is_valid_against_its_schema_the_rules_and_tei_all(tei_all):
     tree = load_tei(ROOT / "source" / "apparatus.xml").tree
     rng = etree.RelaxNG(etree.parse(str(SCHEMA / "apparatus.rng")))

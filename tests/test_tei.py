@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree, isoschematron
 
-from conftest import SCHEMA, SOURCE, TEI_ALL_GROUP
+from conftest import SCHEMA, SOURCE
 from edition.load import NS, load_tei
 from edition.model import CITABLE, XML_ID, build_model
 from edition.validate import (_IDLE_WALKS, _compile_rules, _schema_tree, _selects_attributes, grammar, rule_violations,
@@ -25,7 +25,6 @@ def test_tei_satisfies_the_editions_schematron_rules(tei):
     assert rule_violations(tei, rules(SCHEMA / "edition.sch")) == []
 
 
-@TEI_ALL_GROUP
 def test_tei_is_valid_against_the_official_tei_p5_schema(tei, tei_all):
     assert tei_all.validate(tei.tree), tei_all.error_log
 
