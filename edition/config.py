@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .diagnostics import BuildFailed, Diagnostic, display_path
+from .load import decoded
 
 _TOML_PLACE = re.compile(r"\(at line (\d+), column (\d+)\)")
 
@@ -31,13 +32,15 @@ def read_base_url(path: Path) -> str:
     """The ``base-url`` setting of ``path``: "" when the file or the setting is empty."""
     shown = display_path(path)
     try:
-        settings = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = decoded(path, path.read_bytes())  # not UTF-8: at its first bad byte, as every input
     except FileNotFoundError:
         return ""
     except OSError as e:  # a folder in its place, or not to be read by this user
         raise BuildFailed([Diagnostic(shown, 0, 0, f"cannot read the settings: {e.strerror or e}",
                                       "restore source/edition.toml from git as a file this user may read")]) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+    try:
+        settings = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
         place = _TOML_PLACE.search(str(e))
         line, col = (int(place.group(1)), int(place.group(2))) if place else (0, 0)
         message = _TOML_PLACE.sub("", str(e)).strip()
@@ -47,16 +50,16 @@ def read_base_url(path: Path) -> str:
     if value == "":
         return ""
     if not isinstance(value, str):
-        raise BuildFailed([Diagnostic(shown, _line_of(path, "base-url"), 1, "base-url must be a string",
+        raise BuildFailed([Diagnostic(shown, _line_of(text, "base-url"), 1, "base-url must be a string",
                                       'write it as base-url = "https://host/path/", or "" while none is decided')])
     problem = base_url_problem(value)
     if problem:
-        raise BuildFailed([Diagnostic(shown, _line_of(path, "base-url"), 1, problem, BASE_URL_HINT)])
+        raise BuildFailed([Diagnostic(shown, _line_of(text, "base-url"), 1, problem, BASE_URL_HINT)])
     return value
 
 
-def _line_of(path: Path, key: str) -> int:
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+def _line_of(text: str, key: str) -> int:
+    for number, line in enumerate(text.splitlines(), 1):
         if line.strip().startswith(key):
             return number
     return 0

@@ -237,3 +237,12 @@ def test_settings_that_cannot_be_read_are_reported_at_their_file(tmp_path):
         read_base_url(settings)
     [problem] = failure.value.diagnostics
     assert (problem.line, problem.message) == (0, "cannot read the settings: Is a directory")
+
+
+def test_settings_that_are_not_utf8_are_reported_at_their_first_bad_byte(tmp_path):
+    settings = tmp_path / "edition.toml"
+    settings.write_bytes('base-url = "https://ex\xe4mple.org/"\n'.encode("latin-1"))
+    with pytest.raises(BuildFailed) as failure:
+        read_base_url(settings)
+    [problem] = failure.value.diagnostics
+    assert (problem.line, problem.col) == (1, 23) and problem.message.startswith("the file is not UTF-8")
