@@ -35,6 +35,7 @@ from edition.render import render_site
 from edition.resolve import Links, resolve
 from edition.dependencies import edition_key
 from edition.search import Indexing, start_index
+from edition import file_facts
 from edition.summary import summary
 from edition.parallel import available
 from edition.validate import start_validation
@@ -79,7 +80,8 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
     """
     # a process that builds again holds what it keeps: the collector waits until the build ends
     with collected_after() if kept is not None else nullcontext():
-        tei, others, apparatus = load_edition(source, kept)
+        # files an earlier build worked out the plain facts of are parsed only when needed (``file_facts``)
+        tei, others, apparatus = load_edition(source, kept, file_facts.known(Cache(cache)))
         if workers is None:
             workers = available() if 1 + len(others) >= PARALLEL_FROM else 1
         # A build in one process leaves its cache's writes to a thread (none may run when workers fork).
@@ -104,6 +106,9 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
                 validated()
             files, found, digests = render_site(links, templates, workers, store, kept.parts if kept is not None else None)
             validated()
+            # every file's plain facts are worked out (the checks across files' came back with the
+            # validation): kept for the next build, written behind (no worker forks from now on)
+            file_facts.keep(Cache(cache, background=True), edition.sources)
             # Every anchor ever published still lands: on its passage, or where the lock says it moved.
             rendered = files
             files, anchors = keep_anchors(files, read_lock(lock, missing_ok=locking), found)
@@ -154,11 +159,13 @@ def collected_after() -> Iterator[None]:
             gc.collect()
 
 
-def load_edition(source: Path = SOURCE, kept: Kept | None = None) -> tuple[Source, list[Source], Source]:
-    """Every file of the edition, parsed: the central document, the others, the apparatus
-    (those whose text ``kept`` holds already, not parsed again)."""
+def load_edition(source: Path = SOURCE, kept: Kept | None = None,
+                 known: Callable[[str], dict | None] | None = None) -> tuple[Source, list[Source], Source]:
+    """Every file of the edition, read: the central document, the others, the apparatus
+    (those whose text ``kept`` holds already, not parsed again; those ``known`` holds the
+    facts of, parsed only when a stage needs more of them)."""
     folder = edition_folder(source)
-    load = kept.load if kept is not None else load_tei
+    load = kept.load if kept is not None else lambda path: load_tei(path, known=known)
     tei, others, apparatus = load(source), [load(path) for path in other_documents(source)], load(folder / APPARATUS.name)
     if kept is not None:
         kept.loaded([tei, *others, apparatus])

@@ -83,7 +83,7 @@ def _reach(links: Links, source: Source) -> tuple[str, dict[str, Document]]:
     reached = []
     cited = {}
     pointers = source.once("pointer tokens", lambda s: [token for value in sorted(set(_POINTERS(s.root)))
-                                                        for token in value.split()])
+                                                        for token in value.split()], plain=True)
     for token in pointers:
         if token.startswith("#"):
             target = token[1:]

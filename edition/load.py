@@ -29,24 +29,43 @@ _DECLARATION = re.compile(r"<!(DOCTYPE|ENTITY)\b")
 
 @dataclass
 class Source:
-    """One parsed file with what is needed to point back into it."""
+    """One file of the edition with what is needed to point back into it, parsed when first asked
+    (``tree``): a file an earlier build parsed, and whose plain facts it kept (``file_facts``), is
+    parsed only if a stage needs more of it than those facts."""
 
     path: Path
     text: str
-    tree: etree._ElementTree
+    parsed: etree._ElementTree | None
     locator: Locator
     #: What later stages work out from this file alone, kept as long as the file is: a process
     #: that builds again (the preview) reuses a file whose text is unchanged, and all of it.
     memo: dict = field(default_factory=dict, repr=False, compare=False)
+    #: The names in ``memo`` of plain data (strings, numbers, frozen dataclasses of them and their
+    #: containers; no element): what ``file_facts`` keeps between builds. ``made``: those worked
+    #: out by this process and not kept yet.
+    plain: set = field(default_factory=set, repr=False, compare=False)
+    made: set = field(default_factory=set, repr=False, compare=False)
+
+    @property
+    def tree(self) -> etree._ElementTree:
+        if self.parsed is None:
+            with _PARSE_LOCK:  # one tree a file, whichever thread asks first (the search index's)
+                if self.parsed is None:
+                    self.parsed = _parsed(self.path, self.data, self.locator)
+        return self.parsed
 
     @property
     def root(self) -> etree._Element:
         return self.tree.getroot()
 
-    def once(self, name: object, make: Callable[[Source], T]) -> T:
-        """``make(self)``, worked out once for this file: ``make`` may read this file alone."""
+    def once(self, name: object, make: Callable[[Source], T], plain: bool = False) -> T:
+        """``make(self)``, worked out once for this file: ``make`` may read this file alone.
+        ``plain``: the result is plain data, which later builds may take from ``file_facts``."""
         if name not in self.memo:
             self.memo[name] = make(self)
+            if plain:
+                self.plain.add(name)
+                self.made.add(name)
         return self.memo[name]
 
     @property
@@ -137,11 +156,34 @@ def decoded(path: Path, data: bytes, hint: str = "save the file as UTF-8") -> st
             f"the file is not UTF-8: byte 0x{data[e.start]:02x} cannot start or continue a character", hint)]) from None
 
 
-def load_tei(path: Path, read: tuple[bytes, str] | None = None) -> Source:
+def load_tei(path: Path, read: tuple[bytes, str] | None = None,
+             known: Callable[[str], dict | None] | None = None) -> Source:
     """Parse a TEI file (``read``: its bytes and text, as ``read_source`` gave them); BuildFailed
-    with located diagnostics if it is not well-formed TEI."""
+    with located diagnostics if it is not well-formed TEI. ``known(sha256)``: the plain facts an
+    earlier build kept of a file of this very text, if any (``file_facts``); such a file was well-formed
+    TEI then, and is parsed only when a stage needs more of it."""
     data, text = read_source(path) if read is None else read
     locator = Locator(path, text)
+    if known is not None:
+        digest = hashlib.sha256(data).hexdigest()
+        facts = known(digest)
+        if facts is not None:
+            source = Source(path, text, None, locator)
+            source.memo.update(facts)
+            source.plain.update(facts)
+            source.memo["bytes"], source.memo["sha256"] = data, digest
+            return source
+    source = Source(path, text, _parsed(path, data, locator), locator)
+    source.memo["bytes"] = data  # UTF-8 decoded and encoded again gives the same bytes
+    return source
+
+
+#: Lazy parsing: held while a file is parsed, so that two threads never make two trees of it.
+_PARSE_LOCK = threading.Lock()
+
+
+def _parsed(path: Path, data: bytes, locator: Locator) -> etree._ElementTree:
+    text = locator.text
     declarations = [
         locator.at_line(*_line_col(text, m.start()),
                         f"<!{m.group(1)}> declarations are not allowed in the edition's TEI",
@@ -162,9 +204,7 @@ def load_tei(path: Path, read: tuple[bytes, str] | None = None) -> Source:
         found = f"<{qname.localname}>" + (f" in namespace {qname.namespace}" if qname.namespace else " in no namespace")
         raise BuildFailed([locator.at(root, f"the root element is {found}, expected <TEI> in namespace {TEI_NS}",
                                       f'write <TEI xmlns="{TEI_NS}">')])
-    source = Source(path, text, tree, locator)
-    source.memo["bytes"] = data  # UTF-8 decoded and encoded again gives the same bytes
-    return source
+    return tree
 
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:

@@ -37,7 +37,12 @@ class Note:
     id: str
     number: str
     type: str
-    element: etree._Element
+    source: Source = field(repr=False, compare=False)
+
+    @property
+    def element(self) -> etree._Element:
+        """The note in its file (which is parsed, if it was not yet)."""
+        return element_of(self.source, self.id)
 
 
 @dataclass(frozen=True)
@@ -108,7 +113,9 @@ class ArchivalSource:
 
 @dataclass
 class Document:
-    """One FRUS document of the edition: its file, header facts, text, notes and pages."""
+    """One FRUS document of the edition: its file, header facts, text, notes and pages. The facts
+    are plain data, which later builds take from ``file_facts``; the elements (``document``,
+    ``citable`` …) are read from the file when first asked, which parses it if it was not yet."""
 
     source: Source
     key: str                # "d170": the document's number, the prefix of its ids
@@ -118,16 +125,30 @@ class Document:
     date: str
     volume: Volume
     archive: ArchivalSource
-    revisions: list[Revision]
-    document: etree._Element
-    back: etree._Element
     notes: list[Note]
-    citable: list[etree._Element]
+    citable_ids: tuple[str, ...]  # the ids of ``citable``, in order
+    dated: tuple[str, str]        # the date and time as the dateline (or heading) gives them, and @when
     pages: dict[str, str] = field(default_factory=dict)  # view ("reading", "diplomatic", "cite") -> path
 
     @property
     def number(self) -> str:
         return self.volume.document_number
+
+    @functools.cached_property
+    def document(self) -> etree._Element:
+        return self.source.root.find("tei:text/tei:body/tei:div[@type='document']", NS)
+
+    @functools.cached_property
+    def back(self) -> etree._Element:
+        return self.source.root.find("tei:text/tei:back", NS)
+
+    @functools.cached_property
+    def citable(self) -> list[etree._Element]:
+        return _citable(self.source.root.find("tei:text", NS))
+
+    @functools.cached_property
+    def revisions(self) -> list[Revision]:
+        return [_revision(c) for c in self.source.root.iterfind("tei:teiHeader/tei:revisionDesc/tei:change", NS)]
 
     @property
     def tei_name(self) -> str:
@@ -219,8 +240,8 @@ def document_pages(key: str, central: bool) -> dict[str, str]:
 
 def dated(document: Document) -> tuple[str, str]:
     """The date and time of a document as its dateline (or its heading) gives them, and @when
-    (worked out once a file: the lists of documents ask it of every document)."""
-    return document.source.once("dated", lambda _: _dated(document.document))
+    (worked out with the document's facts: the lists of documents ask it of every document)."""
+    return document.dated
 
 
 def _dated(text: etree._Element) -> tuple[str, str]:
@@ -235,6 +256,32 @@ def _dated(text: etree._Element) -> tuple[str, str]:
 
 
 def build_document(source: Source, central: bool = False) -> Document:
+    """The document of a file, from its plain facts (``_facts``, worked out once a file's text)."""
+    key, title, subtitle, version, date, volume, archive, notes, citable_ids, when = source.once(
+        "document facts", _facts, plain=True)
+    return Document(source=source, key=key, title=title, subtitle=subtitle, version=version, date=date,
+                    volume=volume, archive=archive, notes=[Note(*note, source) for note in notes],
+                    citable_ids=citable_ids, dated=when, pages=document_pages(key, central))
+
+
+#: A document's notes: FRUS's and the editors', in the divisions of its back matter.
+_NOTES = "tei:text/tei:back/tei:div/tei:note"
+
+
+def element_of(source: Source, identifier: str) -> etree._Element:
+    """The element of a file that has this xml:id (the file is parsed, if it was not yet)."""
+    return source.once("elements by id", lambda s: {e.get(XML_ID): e for e in _WITH_ID(s.root)})[identifier]
+
+
+_WITH_ID = etree.XPath("//*[@xml:id]")
+
+
+def _citable(text: etree._Element) -> list[etree._Element]:
+    return [e for e in text.iter(*(f"{{{TEI_NS}}}{name}" for name in CITABLE)) if e.get(XML_ID)]
+
+
+def _facts(source: Source) -> tuple:
+    """What the pages and lists need of a document, read from its file as plain data."""
     root = source.root
     missing = []
     for context_path, path, message, hint in REQUIRED:
@@ -248,22 +295,17 @@ def build_document(source: Source, central: bool = False) -> Document:
     edition = header.find("tei:fileDesc/tei:editionStmt/tei:edition", NS)
     text = root.find("tei:text", NS)
     document = text.find("tei:body/tei:div[@type='document']", NS)
-    key = f"d{document.get('n')}"
-    return Document(
-        source=source,
-        key=key,
-        title=_text(header, "tei:fileDesc/tei:titleStmt/tei:title[@type='main']"),
-        subtitle=_text(header, "tei:fileDesc/tei:titleStmt/tei:title[@type='sub']"),
-        version=edition.get("n"),
-        date=edition.find("tei:date", NS).get("when"),
-        volume=_volume(bibl),
-        archive=_archive(header.find(".//tei:sourceDesc/tei:msDesc", NS)),
-        revisions=[_revision(c) for c in header.iterfind("tei:revisionDesc/tei:change", NS)],
-        document=text.find("tei:body/tei:div[@type='document']", NS),
-        back=text.find("tei:back", NS),
-        notes=[Note(n.get(XML_ID), n.get("n"), n.get("type"), n) for n in text.iterfind("tei:back/tei:div/tei:note", NS)],
-        citable=[e for e in text.iter(*(f"{{{TEI_NS}}}{name}" for name in CITABLE)) if e.get(XML_ID)],
-        pages=document_pages(key, central),
+    return (
+        f"d{document.get('n')}",
+        _text(header, "tei:fileDesc/tei:titleStmt/tei:title[@type='main']"),
+        _text(header, "tei:fileDesc/tei:titleStmt/tei:title[@type='sub']"),
+        edition.get("n"),
+        edition.find("tei:date", NS).get("when"),
+        _volume(bibl),
+        _archive(header.find(".//tei:sourceDesc/tei:msDesc", NS)),
+        tuple((n.get(XML_ID), n.get("n"), n.get("type")) for n in root.iterfind(_NOTES, NS)),
+        tuple(e.get(XML_ID) for e in _citable(text)),
+        _dated(document),
     )
 
 

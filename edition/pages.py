@@ -86,7 +86,7 @@ def names(links: Links, path: str) -> dict:
         for e in links.edition.entries.values():
             if e.kind != kind:
                 continue
-            named = [block.get(XML_ID) for block in links.occurrences.get(e.id, [])]
+            named = links.occurrences.get(e.id, [])
             occurrences = _by_document(links, named, documents)
             if shown.page != NAMES_PAGE and not occurrences:
                 continue

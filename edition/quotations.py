@@ -24,7 +24,7 @@ from lxml import etree
 from .cache import Cache, code, key
 from .diagnostics import BuildFailed, Diagnostic
 from .load import NS, TEI_NS, Source
-from .model import XML_ID, Edition
+from .model import XML_ID, Document, Edition, element_of
 
 # Quoting turns a source's double marks into single ones within a quotation: all compare equal.
 _MARKS = str.maketrans({"’": "'", "‘": "'", "“": "'", "”": "'", '"': "'"})
@@ -87,10 +87,9 @@ class Held:
 
     def __init__(self, edition: Edition):
         self._documents = {d.volume.url: d for d in edition.documents if d.volume.url}
-        self._blocks: dict[str, etree._Element] = {}
-        for d in edition.documents:  # each document's passages by "#id", worked out once for its file
-            self._blocks.update(d.source.once("held passages", lambda _: {"#" + b.get(XML_ID): b for b in d.citable}))
-        self._files = {id(source.root): source for source in edition.sources}
+        self._blocks: dict[str, Document] = {}  # each document's passages by "#id"
+        for d in edition.documents:
+            self._blocks.update(dict.fromkeys(("#" + i for i in d.citable_ids), d))
         self._texts: dict[str, tuple[str, tuple[str, ...]]] = {}
 
     def file_of(self, pointer: str) -> Source | None:
@@ -98,7 +97,7 @@ class Held:
         if pointer in self._documents:
             return self._documents[pointer].source
         if pointer in self._blocks:
-            return self._files[id(self._blocks[pointer].getroottree().getroot())]
+            return self._blocks[pointer].source
         return None
 
     def get(self, pointer: str) -> tuple[str, tuple[str, ...]] | None:
@@ -111,7 +110,8 @@ class Held:
                 self._texts[pointer] = (f"Document {document.volume.document_number}",
                                         tuple(" ".join(reading) for reading in zip(*parts)))
             elif pointer in self._blocks:
-                self._texts[pointer] = (f"the passage {pointer}", readings(self._blocks[pointer]))
+                block = element_of(self._blocks[pointer].source, pointer[1:])
+                self._texts[pointer] = (f"the passage {pointer}", readings(block))
             else:
                 return None
         return self._texts[pointer]
@@ -125,12 +125,13 @@ def check_quotations(edition: Edition, cache: Cache = Cache(None)) -> None:
     held = Held(edition)
     problems = []
     for file in edition.sources:  # the documents and the apparatus
-        quotes = file.once("quotes", lambda s: [(quote, sources_of(quote)) for quote in s.root.iter(f"{{{TEI_NS}}}quote")])
-        quoted = {id(other): other for _, pointers in quotes for pointer in pointers
+        # what each quotation of the file quotes, in order (its elements are read only to be checked)
+        quoting = file.once("quoted", lambda s: [sources_of(quote) for quote in s.root.iter(_QUOTE)], plain=True)
+        quoted = {id(other): other for pointers in quoting for pointer in pointers
                   if (other := held.file_of(pointer)) is not None}
         if not quoted:
             continue
-        name = key("quotations", code("quotations", "load", "diagnostics"), file.locator.shown, file.digest,
+        name = key("quotations", code("quotations", "model", "load", "diagnostics"), file.locator.shown, file.digest,
                    *sorted(other.digest for other in quoted.values() if other is not file))
         known = cache.get(name)
         if known is not None:
@@ -139,11 +140,14 @@ def check_quotations(edition: Edition, cache: Cache = Cache(None)) -> None:
                 continue
             except (ValueError, TypeError):
                 pass  # a damaged entry: checked again
-        found = _problems(file, quotes, held)
+        found = _problems(file, list(zip(file.root.iter(_QUOTE), quoting)), held)
         cache.put(name, json.dumps([astuple(d) for d in found]).encode("utf-8"))
         problems += found
     if problems:
         raise BuildFailed(problems)
+
+
+_QUOTE = f"{{{TEI_NS}}}quote"
 
 
 def _problems(file: Source, quotes: list[tuple[etree._Element, list[str]]], held: Held) -> list[Diagnostic]:

@@ -7,13 +7,14 @@ occurrences in the text.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from lxml import etree
 
 from .diagnostics import BuildFailed
-from .load import NS, Source
-from .model import XML_ID, Document, Edition, Note
+from .load import NS, TEI_NS, Source
+from .model import CITABLE, XML_ID, Document, Edition, Note, element_of
 
 #: Document 171's views of the whole text: each shows every id of <text>, so the same anchors work in all.
 TEXT_PAGES = ("text.html", "diplomatic.html")
@@ -33,8 +34,8 @@ class Links:
     note_of_ref: dict[str, Note]
     ref_of_note: dict[str, str]
     parts: dict[str, list[etree._Element]]  # join id -> the divisions it joins, in order
-    occurrences: dict[str, list[etree._Element]] = field(default_factory=dict)
-    refs: dict[str, etree._Element] = field(default_factory=dict)  # note reference id -> its <ptr>
+    occurrences: dict[str, list[str | None]] = field(default_factory=dict)  # entry id -> the ids of its blocks
+    refs: Mapping[str, etree._Element] = field(default_factory=dict)  # note reference id -> its <ptr>
     base_url: str = ""  # the edition's public address ("https://…/"); empty until one is decided
     document_of: dict[str, Document] = field(default_factory=dict)  # id of a text -> its document
     memo: dict = field(default_factory=dict)  # what several pages need, worked out once a build
@@ -53,14 +54,10 @@ class Links:
         return f"{self.home[target]}#{target}"
 
     def block_of(self, element: etree._Element) -> etree._Element:
-        """The citable block an element stands in (the element itself if citable)."""
-        for candidate in element.iterancestors():
-            if candidate in self._citable:
-                return candidate
-        return element
+        """The citable block an element of a document's text stands in (the element itself if citable)."""
+        return block_of(element)
 
     def __post_init__(self) -> None:
-        self._citable = set(self.edition.citable)
         self._held = {d.volume.url: d for d in self.edition.documents if d.volume.url}
         self._of_page = {path: d for d in self.edition.documents for path in d.pages.values()}
         self._position = {d.key: i for i, d in enumerate(self.edition.documents)}
@@ -102,35 +99,78 @@ def _ids(elements) -> set[str]:
 _ID_VALUES = etree.XPath("descendant-or-self::*/@xml:id[. != '']", smart_strings=False)
 
 
+_CITABLE_TAGS = frozenset(f"{{{TEI_NS}}}{name}" for name in CITABLE)
+_TEXT = f"{{{TEI_NS}}}text"
+
+
+def block_of(element: etree._Element) -> etree._Element:
+    """The citable block an element of a document's text stands in (the element itself if none):
+    the nearest ancestor that a document's ``citable`` holds, one of CITABLE with an id, in <text>."""
+    for candidate in element.iterancestors():
+        if candidate.tag == _TEXT:
+            break
+        if candidate.tag in _CITABLE_TAGS and candidate.get(XML_ID):
+            return candidate
+    return element
+
+
 def _locator(edition: Edition):
-    roots = {id(source.root): source for source in edition.sources}
+    roots: dict[int, Source] = {}
 
     def locate(element, message, hint=""):
+        if not roots:  # a problem to locate: every file is parsed now, if it was not yet
+            roots.update((id(source.root), source) for source in edition.sources)
         source = roots.get(id(element.getroottree().getroot()), edition.source)
         return source.locator.at(element, message, hint)
     return locate
 
 
+class _ById(Mapping):
+    """Elements by xml:id, each read from its file when first asked (which parses it, if it was not yet)."""
+
+    def __init__(self, sources: dict[str, Source]):
+        self._sources = sources
+
+    def __getitem__(self, identifier: str) -> etree._Element:
+        return element_of(self._sources[identifier], identifier)
+
+    def __iter__(self):
+        return iter(self._sources)
+
+    def __len__(self) -> int:
+        return len(self._sources)
+
+
 @dataclass(frozen=True)
 class _Read:
-    """What resolving needs of one document's text, read from its file alone."""
+    """What resolving needs of one document's text, read from its file alone as plain data: the ids
+    of its divisions; its joins (id, @target); its ids, of all and of the annotations; its note
+    references (id, @target). Elements are looked up by these only where one is needed."""
 
-    divisions: list[tuple[str, etree._Element]]
-    joins: list[etree._Element]
+    divisions: tuple[str, ...]
+    joins: tuple[tuple[str | None, str], ...]
     ids: frozenset[str]
     annotation_ids: frozenset[str]
-    note_refs: list[etree._Element]
+    note_refs: tuple[tuple[str | None, str | None], ...]
 
 
 def _read_text(source: Source) -> _Read:
     text = source.root.find("tei:text", NS)
     return _Read(
-        divisions=[(d.get(XML_ID), d) for d in text.iter(f"{{{NS['tei']}}}div")],
-        joins=list(text.iter(f"{{{NS['tei']}}}join")),
+        divisions=tuple(d.get(XML_ID) for d in text.iter(f"{{{NS['tei']}}}div")),
+        joins=tuple((j.get(XML_ID), j.get("target", "")) for j in _joins(text)),
         ids=frozenset(_ids([text])),
         annotation_ids=frozenset(_ids(text.iterfind("tei:back/tei:div[@type='annotations']", NS))),
-        note_refs=list(text.iterfind(".//tei:ptr[@type='noteAnchor']", NS)),
+        note_refs=tuple((p.get(XML_ID), p.get("target")) for p in _note_refs(text)),
     )
+
+
+def _joins(text: etree._Element) -> list[etree._Element]:
+    return list(text.iter(f"{{{NS['tei']}}}join"))
+
+
+def _note_refs(text: etree._Element) -> list[etree._Element]:
+    return list(text.iterfind(".//tei:ptr[@type='noteAnchor']", NS))
 
 
 #: A file's pointers, found by libxml2 (an edition of a thousand documents has tens of thousands):
@@ -148,11 +188,12 @@ _PLACED = etree.XPath(f"{_MUST_LAND_PATH} | {_ADDRESSES_PATH}", namespaces=NS)
 _NAMING = etree.XPath("tei:text//*[@ref][not(@xml:id)][not(self::tei:join)]", namespaces=NS)
 
 
-def _pointers_of(source: Source, in_text: bool) -> tuple[list[str], list[str], list[etree._Element]]:
-    """A file's pointers that must land, its https:// addresses, and (``in_text``: a document's) the
-    elements of its text that name an entry, in document order. Read from the file alone, and kept
-    with it: which of them land is a question for each build."""
-    return _MUST_LAND(source.root), _ADDRESSES(source.root), _NAMING(source.root) if in_text else []
+def _pointers_of(source: Source, in_text: bool) -> tuple[list[str], list[str], list[tuple[str, str | None]]]:
+    """A file's pointers that must land, its https:// addresses, and (``in_text``: a document's) where
+    its text names an entry: the pointer and the id of the block it stands in, in document order.
+    Read from the file alone, and kept with it: which of them land is a question for each build."""
+    naming = [(e.get("ref"), block_of(e).get(XML_ID)) for e in _NAMING(source.root)] if in_text else []
+    return _MUST_LAND(source.root), _ADDRESSES(source.root), naming
 
 
 def _lands(links: Links, address: str) -> bool:
@@ -183,20 +224,21 @@ def _landing_problems(source: Source, links: Links, locate) -> list:
 def resolve(edition: Edition, base_url: str = "") -> Links:
     # What each document's file alone says, kept with it (``Source.once``): a process that builds
     # again reads only the files that changed.
-    read = [d.source.once("resolve", _read_text) for d in edition.documents]
+    read = [d.source.once("resolve", _read_text, plain=True) for d in edition.documents]
     locate = _locator(edition)
     problems = []
 
     parts: dict[str, list[etree._Element]] = {}
-    divisions = {i: d for own in read for i, d in own.divisions}
-    for own in read:
-        for join in own.joins:
-            wanted = [token[1:] for token in join.get("target", "").split()]
+    divisions = {i: d.source for d, own in zip(edition.documents, read) for i in own.divisions}
+    for document, own in zip(edition.documents, read):
+        for n, (join_id, target) in enumerate(own.joins):
+            wanted = [token[1:] for token in target.split()]
             missing = [w for w in wanted if w not in divisions]
             if missing:
+                join = _joins(document.source.root.find("tei:text", NS))[n]
                 problems.append(locate(join, f"join names {', '.join('#' + m for m in missing)}, which is not a division",
                                        "point @target at the xml:ids of divisions, in reading order"))
-            parts[join.get(XML_ID)] = [divisions[w] for w in wanted if w in divisions]
+            parts[join_id] = [element_of(divisions[w], w) for w in wanted if w in divisions]
 
     chronology_ids = {e.id for e in edition.events} | {c.id for c in edition.channels}
     joined = _ids(d for divs in parts.values() for d in divs)
@@ -227,39 +269,37 @@ def resolve(edition: Edition, base_url: str = "") -> Links:
 
     notes = {note.id: note for note in edition.notes}
     note_of_ref: dict[str, Note] = {}
-    refs: dict[str, etree._Element] = {}
-    for own in read:
-        for ptr in own.note_refs:
-            note = notes.get(ptr.get("target", "")[1:])
-            if note is None or not ptr.get(XML_ID):
-                problems.append(locate(ptr, f"note reference {ptr.get('target')!r} cannot be resolved",
+    refs: dict[str, Source] = {}  # the file of each
+    for document, own in zip(edition.documents, read):
+        for n, (ref_id, target) in enumerate(own.note_refs):
+            note = notes.get((target or "")[1:])
+            if note is None or not ref_id:
+                ptr = _note_refs(document.source.root.find("tei:text", NS))[n]
+                problems.append(locate(ptr, f"note reference {target!r} cannot be resolved",
                                        "give the <ptr> an xml:id and point it at a note in back"))
                 continue
-            note_of_ref[ptr.get(XML_ID)] = note
-            refs[ptr.get(XML_ID)] = ptr
+            note_of_ref[ref_id] = note
+            refs[ref_id] = document.source
     # The diplomatic view shows the source alone: no editorial notes, nor their references.
     editorial_refs = {ref for ref, note in note_of_ref.items() if note.type == "editorial"}
     for document in edition.documents:
         on_page[document.pages["diplomatic"]] -= editorial_refs
 
     links = Links(edition, home, on_page, note_of_ref,
-                  {note.id: ref for ref, note in note_of_ref.items()}, parts, base_url=base_url, refs=refs,
+                  {note.id: ref for ref, note in note_of_ref.items()}, parts, base_url=base_url, refs=_ById(refs),
                   document_of=document_of)
-    seen: set[tuple[str, etree._Element]] = set()
+    seen: set[tuple[str, str | None]] = set()
     documents = {id(d.source) for d in edition.documents}
     for source in edition.sources:
         in_text = id(source) in documents  # a document's text names occurrences; the apparatus, none
-        pointers, addresses, naming = source.once(("pointers", in_text), lambda s: _pointers_of(s, in_text))
+        pointers, addresses, naming = source.once(("pointers", in_text), lambda s: _pointers_of(s, in_text), plain=True)
         if not all(pointer[1:] in home for pointer in pointers) or not all(_lands(links, a) for a in addresses):
             problems += _landing_problems(source, links, locate)
             continue
-        for element in naming:
-            pointer = element.get("ref")
-            if pointer[1:] in edition.entries:
-                block = links.block_of(element)
-                if (pointer, block) not in seen:
-                    seen.add((pointer, block))
-                    links.occurrences.setdefault(pointer[1:], []).append(block)
+        for pointer, block in naming:
+            if pointer[1:] in edition.entries and (pointer, block) not in seen:
+                seen.add((pointer, block))
+                links.occurrences.setdefault(pointer[1:], []).append(block)
     if problems:
         raise BuildFailed(problems)
     return links

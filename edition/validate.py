@@ -199,7 +199,7 @@ def start_validation(sources: list[tuple[Source, Path]], sch_path: Path, workers
         """A forked process's item: a file, by its index (the schemas compiled first, once), or None,
         the checks across files."""
         if i is None:
-            return edition_violations([s for s, _ in sources])
+            return _crossing([s for s, _ in sources])
         compile_schemas()
         return problems_of(i)
 
@@ -214,7 +214,8 @@ def start_validation(sources: list[tuple[Source, Path]], sch_path: Path, workers
             raise BuildFailed(problems)
 
     def forked_done(forked: Forked) -> None:
-        *found, crossing = forked.results()  # the files' problems, then those across files
+        *found, (crossing, facts) = forked.results()  # the files' problems, then those across files
+        _adopt([s for s, _ in sources], facts)
         done(found, crossing)
 
     known_bad = any(known.values())  # a file whose problems the cache already holds
@@ -231,7 +232,8 @@ def start_validation(sources: list[tuple[Source, Path]], sch_path: Path, workers
             if known_bad or not forked.ready():
                 return known_bad
             try:
-                return any(forked.results())
+                *found, (crossing, _) = forked.results()
+                return any(found) or bool(crossing)
             except (BuildFailed, RuntimeError):  # a schema that does not compile, or a crash
                 return True
 
@@ -310,10 +312,10 @@ def edition_violations(sources: list[Source]) -> list[Diagnostic]:
     repeated: set[str] = set()  # the ids of more than one file (within one file, the Schematron reports it)
     entries: set[str] = set()  # the ids of persons, organisations and places
     for source in sources:
-        own = source.once("id set", lambda s: frozenset(_ID_VALUES(s.root)))
+        own = source.once("id set", lambda s: frozenset(_ID_VALUES(s.root)), plain=True)
         repeated |= known & own
         known |= own
-        entries.update(source.once("entry ids", lambda s: _ENTRY_ID_VALUES(s.root)))
+        entries.update(source.once("entry ids", lambda s: _ENTRY_ID_VALUES(s.root), plain=True))
     files_of: dict[str, list[int]] = {}  # each repeated id: the files that have it, in order
     for i, source in enumerate(sources if repeated else ()):
         for identifier in _ID_VALUES(source.root):
@@ -331,7 +333,8 @@ def edition_violations(sources: list[Source]) -> list[Diagnostic]:
                 "keeping the one already published"))
     found += _duplicate_numbers(sources)
     for source in sources:
-        refs, others = source.once("cross-file pointers", lambda s: (_REF_POINTERS(s.root), _OTHER_POINTERS(s.root)))
+        refs, others = source.once("cross-file pointers", lambda s: (_REF_POINTERS(s.root), _OTHER_POINTERS(s.root)),
+                                   plain=True)
         if all(pointer[1:] in entries for pointer in refs) and all(pointer[1:] in known for pointer in others):
             continue  # every pointer of the file lands: no element to look at
         for pointer in _PLACED(source.root):  # the same pointers, with their elements, to locate them
@@ -346,6 +349,26 @@ def edition_violations(sources: list[Source]) -> list[Diagnostic]:
                     element, f'@{attr}="{pointer}" points to no xml:id in the edition',
                     "correct the pointer or add the entry it names"))
     return found
+
+
+#: The plain facts of a file that the checks across files work out (``file_facts`` keeps them).
+_CROSSING_FACTS = ("id set", "entry ids", "cross-file pointers", "document numbers")
+
+
+def _crossing(sources: list[Source]) -> tuple[list[Diagnostic], list[dict]]:
+    """The checks across files, in a forked process: their problems, and the plain facts of each file
+    that they worked out, for the build to keep (the process's own memory goes when it ends)."""
+    problems = edition_violations(sources)
+    return problems, [{name: s.memo[name] for name in _CROSSING_FACTS if name in s.made} for s in sources]
+
+
+def _adopt(sources: list[Source], facts: list[dict]) -> None:
+    for source, found in zip(sources, facts):
+        for name, value in found.items():
+            if name not in source.memo:
+                source.memo[name] = value
+                source.plain.add(name)
+                source.made.add(name)
 
 
 # What each rule looks at, found by libxml2 rather than by visiting every element in Python; plain
@@ -365,15 +388,20 @@ _DOCUMENTS = etree.XPath("//tei:div[@type = 'document'][@n != '']", namespaces=N
 
 
 def _duplicate_numbers(sources: list[Source]) -> list[Diagnostic]:
-    """Each document's number names its pages (d170.html): two files may not hold one number."""
-    where: dict[str, list[tuple[Source, etree._Element]]] = {}
+    """Each document's number names its pages (d170.html): two files may not hold one number. The
+    numbers are read as strings; the divisions, only where one is repeated."""
+    where: dict[str, list[tuple[Source, int]]] = {}  # each number: the files, and its place among their divisions
     for source in sources:
-        for element in source.once("document divisions", lambda s: _DOCUMENTS(s.root)):
-            where.setdefault(element.get("n"), []).append((source, element))
+        numbers = source.once("document numbers", lambda s: [e.get("n") for e in _DOCUMENTS(s.root)], plain=True)
+        for i, number in enumerate(numbers):
+            where.setdefault(number, []).append((source, i))
     found = []
     for number, places in where.items():
-        for source, element in places[1:] if len(places) > 1 else []:
-            first, at = places[0]
+        if len(places) < 2:
+            continue
+        located = [(source, _DOCUMENTS(source.root)[i]) for source, i in places]
+        first, at = located[0]
+        for source, element in located[1:]:
             found.append(source.locator.at(
                 element, f'Document {number} is also in {first.locator.shown}:{at.sourceline}',
                 "each document has one file, and its number names its pages: correct the number, or remove the copy"))

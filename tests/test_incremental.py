@@ -14,8 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from build import build
-from edition.cache import flush
+from build import APPARATUS, build, load_edition
+from edition import file_facts
+from edition.cache import Cache, flush
+from edition.dependencies import document_key, edition_key
+from edition.model import build_model
+from edition.quotations import check_quotations
+from edition.resolve import resolve
+from edition.validate import edition_violations
 from conftest import ROOT, SOURCE
 
 
@@ -73,7 +79,7 @@ def test_a_changed_document_is_made_again_and_shows_its_change_and_no_other_docu
     site, made = rebuilt(folder, templates, cache)
     assert b"(a test change)" in site["d174.html"] and b"(a test change)" in site["d174-diplomatic.html"]
     assert b"(a test change)" in site["downloads/frus1969-76ve13-d174.txt"]
-    # Made again: its validation, its part (pages and downloads), the parts of the documents that
+    # Made again: its validation, its plain facts (``file_facts``), its part (pages and downloads), the parts of the documents that
     # cite it (their links to it follow the words they quote), the pages of the whole edition, the
     # search index of its range (the dossier's one), the quotation check of each file that quotes
     # it or is it. Taken from the cache: every other document's part, every other file's validation
@@ -83,7 +89,7 @@ def test_a_changed_document_is_made_again_and_shows_its_change_and_no_other_docu
     whole = sum(1 for path in site if path.endswith(".html") and not path.startswith(("d17", "text", "diplomatic", "cite")))
     quoting = [p for p in folder.glob("*.xml") if _quotes_held_text(p, of="d174" if "d174" not in p.name else "")]
     assert 0 < len(citing) < 5 and 0 < len(quoting) < 6
-    assert made == 1 + 1 + len(citing) + whole + 1 + len(quoting)
+    assert made == 1 + 1 + 1 + len(citing) + whole + 1 + len(quoting)
 
 
 def _quotes_held_text(path: Path, of: str) -> bool:
@@ -172,3 +178,40 @@ def test_a_damaged_cache_is_worked_out_again(copy):
     _, made = rebuilt(folder, templates, cache)
     assert made == 0  # the same names, written anew
     assert all(entry.read_bytes() != b"not what was written" for entry in entries(cache))
+
+
+def _loaded(folder: Path, cache: Path):
+    """The edition's files as a build loads them with ``cache``: those whose facts it keeps, not parsed."""
+    flush()  # the facts the build before handed to the cache's writer thread
+    tei, others, apparatus = load_edition(folder / SOURCE.name, None, file_facts.known(Cache(cache)))
+    return tei, others, apparatus, [tei, *others, apparatus]
+
+
+def _stages_before_the_pages(folder: Path, templates: Path, cache: Path, tei, others, apparatus) -> None:
+    """What a build works out of every file before it makes a page: the model, the links, the
+    checks across files and of the quotations, the keys of what may be reused."""
+    edition = build_model(tei, others, apparatus)
+    links = resolve(edition, "")
+    assert edition_violations(edition.sources) == []
+    check_quotations(edition, Cache(cache))
+    base = edition_key(links, templates)
+    for document in edition.documents:
+        document_key(links, base, document)
+
+
+def test_a_file_whose_facts_a_build_kept_is_not_parsed_again_unless_a_stage_needs_more(copy):
+    folder, templates, cache = copy
+    tei, others, apparatus, sources = _loaded(folder, cache)
+    assert [s.path.name for s in sources if s.parsed is not None] == []
+    _stages_before_the_pages(folder, templates, cache, tei, others, apparatus)
+    # the shared names, the central document's header and the divisions its joins name: parsed
+    assert sorted(s.path.name for s in sources if s.parsed is not None) == [APPARATUS.name, SOURCE.name]
+    # a changed file is parsed as it is read, and its facts worked out again
+    edit(folder / "frus1969-76ve13-d172.xml", "the transcripts", "the transcripts (edited)")
+    tei, others, apparatus, sources = _loaded(folder, cache)
+    assert [s.path.name for s in sources if s.parsed is not None] == ["frus1969-76ve13-d172.xml"]
+    # and the facts of a damaged entry are worked out again from the file, which is then parsed
+    for entry in entries(cache):
+        entry.write_bytes(b"not what was written")
+    tei, others, apparatus, sources = _loaded(folder, cache)
+    assert all(s.parsed is not None for s in sources)

@@ -93,7 +93,7 @@ def test_the_passages_naming_an_entry_are_split_by_range_and_add_up_to_all(large
     pages = sorted(p for p in files if re.fullmatch(r"names(-\d+)?\.html", p))
     assert pages == ["names-1000.html", "names-1050.html", "names.html"]
     for entry_id, blocks in links.occurrences.items():
-        named = sorted(b.get("{http://www.w3.org/XML/1998/namespace}id") for b in blocks)
+        named = sorted(blocks)  # the ids of the blocks that name it
         found = []
         for page in pages:
             hrefs = _ids(files[page], f"//div[@id='{entry_id}']//p[@class='occurrences']/a/@href")
@@ -251,7 +251,7 @@ def test_a_change_to_one_document_makes_again_the_pages_of_its_ranges_and_leaves
     without = build(central, None, base_url="", cache=None)
     assert [p for p in without if with_cache.get(p) != without[p]] == []  # nothing stale
     assert b"rocket" in with_cache["d1054.html"]
-    # Made again: the document's validation, quotation check and part, its search shard, the parts
+    # Made again: the document's validation, plain facts (``file_facts``), quotation check and part, its search shard, the parts
     # and quotation checks of the documents that cite or quote it, the pages of the lists' ranges that
     # hold it (documents-1050, notes-1050, names-1050), the edition's pages that are not lists; the
     # rest of the lists' pages (documents.html, notes-1000.html …) are taken from the cache.
@@ -260,7 +260,7 @@ def test_a_change_to_one_document_makes_again_the_pages_of_its_ranges_and_leaves
     citing = [p for p in central.parent.glob("*-d1*.xml")
               if p != copy and "frus1969-76ve13/d1054" in p.read_text(encoding="utf-8")]
     quoting = [p for p in central.parent.glob("*.xml") if p != copy and _quotes(p, "d1054")]
-    assert citing and made == 1 + 1 + 1 + 1 + len(citing) + len(quoting) + 3 + len(others)
+    assert citing and made == 1 + 1 + 1 + 1 + 1 + len(citing) + len(quoting) + 3 + len(others)
 
 
 def _quotes(path: Path, key: str) -> bool:
