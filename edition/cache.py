@@ -87,6 +87,17 @@ class Cache:
             self.memory[name] = data
         return data
 
+    def has(self, name: str) -> bool:
+        """Whether an entry of the name is there (``get`` may still miss it: pruned or damaged since)."""
+        if self.folder is None:
+            return False
+        if self.memory is not None and name in self.memory:
+            return True
+        with _lock:
+            if (self.folder, name) in _pending:
+                return True
+        return os.path.exists(self.folder / name[:2] / name)
+
     def put(self, name: str, data: bytes) -> None:
         if self.folder is None:
             return

@@ -30,7 +30,7 @@ from .downloads import reading_text_file
 from .load import read_once
 from .model import Document
 from .pages import Page, all_pages, document_navigation, long_date
-from .parallel import fork_map
+from .parallel import Forked, fork_map
 from .ranges import range_of
 from .resolve import NAMES_PAGE, Links
 from .rules import permalink
@@ -159,24 +159,28 @@ def render_site(links: Links, templates: Path, workers: int = 1, cache: Cache = 
     whole = whole_key(links, base)
     keys = [_unit_key(links, base, whole, document, unit_pages[0].path) for document, unit_pages in units]
     parts: dict[int, tuple[dict[str, bytes], dict[str, list[str]], dict[str, str]]] = {}
+    stored = []  # the parts the cache holds
     for i, name in enumerate(keys):
         if kept is not None and name in kept:
             parts[i] = kept[name]
-            continue
-        data = cache.get(name)
-        if data is not None:
-            try:
-                part = pickle.loads(data)
-            except Exception:  # noqa: BLE001 - a damaged entry is made again
-                continue
-            if isinstance(part, tuple) and len(part) == 3:
-                parts[i] = part
-    todo = [i for i in range(len(units)) if i not in parts]
+        elif cache.has(name):
+            stored.append(i)
+    todo = [i for i in range(len(units)) if i not in parts and i not in stored]
+    forked = None
     if workers > 1 and len(todo) > 1:
         # what the pages to be made look up, worked out before the workers share it
         made = [units[i][0] or links.edition.central for i in todo]
         metadata.prepare(links, list({document.key: document for document in made}.values()))
-    for i, made in zip(todo, fork_map(produce, [units[i] for i in todo], workers)):
+        # begun first: this process reads the stored parts (a large edition's pages) meanwhile
+        forked = Forked(produce, [units[i] for i in todo], workers)
+    try:
+        late = [i for i in stored if not _stored(cache, keys[i], parts, i)]  # damaged or gone meanwhile
+        made_now = forked.results() if forked is not None else [produce(units[i]) for i in todo]
+    except BaseException:  # Ctrl-C, or a failure: the workers are stopped, not waited for
+        if forked is not None:
+            forked.close()
+        raise
+    for i, made in [*zip(todo, made_now), *zip(late, fork_map(produce, [units[i] for i in late], workers))]:
         parts[i] = made
         cache.put(keys[i], pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
     if kept is not None:
@@ -195,6 +199,21 @@ def render_site(links: Links, templates: Path, workers: int = 1, cache: Cache = 
         for path, data in make(links, templates).items():
             _add(files, path, data)
     return dict(sorted(files.items())), dict(sorted(anchors.items())), digests
+
+
+def _stored(cache: Cache, name: str, parts: dict[int, tuple], i: int) -> bool:
+    """Take part ``i`` from the cache into ``parts``; False if its entry is gone or damaged."""
+    data = cache.get(name)
+    if data is None:
+        return False
+    try:
+        part = pickle.loads(data)
+    except Exception:  # noqa: BLE001 - a damaged entry is made again
+        return False
+    if not (isinstance(part, tuple) and len(part) == 3):
+        return False
+    parts[i] = part
+    return True
 
 
 def _unit_key(links: Links, base: str, whole: str, document: Document | None, path: str) -> str:
