@@ -154,9 +154,22 @@ def locked_text(pages: dict[str, list[str]], moved: dict[str, dict[str, str]]) -
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
+#: The manifest made last in this process and the anchors it lists (``listed``): the command line
+#: asks a site it has just built which anchors the lock lacks, and need not parse its manifest again.
+_LISTED: list = [None, None]
+
+
+def listed(manifest: bytes, anchors: dict[str, list[str]]) -> bytes:
+    """``manifest``, made of ``anchors`` (page -> its anchors), remembered with them."""
+    _LISTED[:] = [manifest, {page: list(ids) for page, ids in sorted(anchors.items())}]
+    return manifest
+
+
 def site_anchors(files: dict[str, bytes]) -> dict[str, list[str]]:
     """page -> its anchors in a built site: as its manifest lists them, or from the pages."""
     if MANIFEST in files:
+        if files[MANIFEST] is _LISTED[0]:  # the very bytes made of them
+            return _LISTED[1]
         return {page: entry["anchors"] for page, entry in json.loads(files[MANIFEST])["pages"].items()}
     return published_anchors(files)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from .anchors import MANIFEST
+from .anchors import MANIFEST, listed
 from .model import Edition
 from .pages import all_pages
 from .render import TEI_DIR
@@ -38,7 +38,7 @@ def manifest(files: dict[str, bytes], anchors: dict[str, list[str]], edition: Ed
         "files": {path: {"sha256": digest} for path, digest in
                   file_digests(files, [path for path in files if not path.endswith(".html")], digests).items()},
     }
-    return _readable_json(data, lines).encode("utf-8")
+    return listed(_readable_json(data, lines).encode("utf-8"), anchors)
 
 
 def file_digests(files: dict[str, bytes], paths: list[str], known: dict[str, str]) -> dict[str, str]:

@@ -12,7 +12,7 @@ from lxml import html
 
 from build import LOCK, build
 from conftest import DIAGNOSTIC, SOURCE, run_build
-from edition.anchors import lock_new_anchors, published_anchors, read_lock, unlocked
+from edition.anchors import MANIFEST, lock_new_anchors, published_anchors, read_lock, site_anchors, unlocked
 from edition.diagnostics import BuildFailed
 
 #: The pages that publish the anchor these tests rename: every view that shows the paragraph.
@@ -224,3 +224,11 @@ def test_a_page_given_a_new_alias_is_written_anew_though_its_part_comes_from_the
     files = build(source, site, base_url="", lock=lock_copy(tmp_path, moved), cache=cache)
     assert b'id="drv-3-old"' in files["text.html"]
     assert snapshot(site) == files
+
+
+def test_the_anchors_remembered_with_the_manifest_are_the_ones_it_lists():
+    files = build(SOURCE, None, base_url="", cache=None)
+    remembered = site_anchors(files)  # the manifest just made: its anchors, not parsed
+    parsed = site_anchors({MANIFEST: bytes(bytearray(files[MANIFEST]))})  # other bytes: parsed
+    assert remembered is not parsed
+    assert list(remembered.items()) == list(parsed.items())
