@@ -17,6 +17,7 @@ import pytest
 from build import APPARATUS, build, load_edition
 from edition import file_facts
 from edition.cache import Cache, flush
+from edition.diagnostics import BuildFailed
 from edition.dependencies import document_key, edition_key
 from edition.model import build_model
 from edition.quotations import check_quotations
@@ -215,3 +216,19 @@ def test_a_file_whose_facts_a_build_kept_is_not_parsed_again_unless_a_stage_need
         entry.write_bytes(b"not what was written")
     tei, others, apparatus, sources = _loaded(folder, cache)
     assert all(s.parsed is not None for s in sources)
+
+
+def test_a_problem_in_a_file_whose_facts_were_kept_is_located_as_in_a_build_from_nothing(copy):
+    folder, templates, cache = copy
+    # Document 172 takes an id that Document 173, unchanged and not parsed until then, has
+    edit(folder / "frus1969-76ve13-d172.xml", 'xml:id="d172-i-presented-the-package"', 'xml:id="d173-the-u-s-side-has"')
+    with pytest.raises(BuildFailed) as with_facts:
+        build(folder / SOURCE.name, None, templates, base_url="", cache=cache)
+    with pytest.raises(BuildFailed) as from_nothing:
+        build(folder / SOURCE.name, None, templates, base_url="", cache=None)
+    shown = [str(d) for d in with_facts.value.diagnostics]
+    assert shown == [str(d) for d in from_nothing.value.diagnostics]
+    text = (folder / "frus1969-76ve13-d173.xml").read_text(encoding="utf-8").splitlines()
+    line = next(n for n, row in enumerate(text, 1) if 'xml:id="d173-the-u-s-side-has"' in row)
+    assert any(f"frus1969-76ve13-d173.xml:{line}:" in d and 'duplicate xml:id "d173-the-u-s-side-has"' in d
+               for d in shown), shown
