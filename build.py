@@ -165,7 +165,7 @@ def load_edition(source: Path = SOURCE, kept: Kept | None = None,
     (those whose text ``kept`` holds already, not parsed again; those ``known`` holds the
     facts of, parsed only when a stage needs more of them)."""
     folder = edition_folder(source)
-    load = kept.load if kept is not None else lambda path: load_tei(path, known=known)
+    load = (lambda path: kept.load(path, known)) if kept is not None else lambda path: load_tei(path, known=known)
     tei, others, apparatus = load(source), [load(path) for path in other_documents(source)], load(folder / APPARATUS.name)
     if kept is not None:
         kept.loaded([tei, *others, apparatus])

@@ -4,7 +4,8 @@ Every build still runs every stage over the whole edition; what is kept only spa
 inputs are the same as last time:
 
 - a file whose text is unchanged is not parsed again, and what the stages worked out from it
-  alone comes with it (``Source.memo``: its model, its ids and pointers, its digest);
+  alone comes with it (``Source.memo``: its model, its ids and pointers, its digest); on the first
+  build, a file whose plain facts an earlier build kept (``file_facts``) is parsed only when needed;
 - a part of the site whose key is unchanged (``dependencies``) is neither rendered again nor
   read back from the build's cache;
 - a file of the site that is the very same bytes as last time is not hashed again (a part's files,
@@ -21,6 +22,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from .load import Source, load_tei, read_source
 from .write import digest_of
@@ -35,18 +37,19 @@ class Kept:
     stamps: dict[Path, tuple[int, int, int] | None] = field(default_factory=dict)  # each file as last read
     lines: dict[tuple[str, str], tuple[object, str]] = field(default_factory=dict)  # manifest.json's entries
 
-    def load(self, path: Path) -> Source:
+    def load(self, path: Path, known: Callable[[str], dict | None] | None = None) -> Source:
         """The file parsed: the last build's, if the file is as it was then (the same size, time and
-        inode: what the preview watches for; an editor's save changes the time), or has the same text."""
-        known = self.sources.get(path)
+        inode: what the preview watches for; an editor's save changes the time), or has the same text;
+        else read anew, with the facts ``known`` of its text (``file_facts``: the preview's first build)."""
+        last = self.sources.get(path)
         try:
             stamp = _stamp(path)
         except OSError:
             stamp = None  # read_source says what is wrong
-        if known is not None and stamp is not None and self.stamps.get(path) == stamp:
-            return known
+        if last is not None and stamp is not None and self.stamps.get(path) == stamp:
+            return last
         read = read_source(path)
-        source = known if known is not None and known.text == read[1] else load_tei(path, read)
+        source = last if last is not None and last.text == read[1] else load_tei(path, read, known)
         self.stamps[path] = stamp
         return source
 

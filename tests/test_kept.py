@@ -17,6 +17,7 @@ from conftest import ROOT, SOURCE
 from edition import kept as kept_module
 from edition import search
 from edition.diagnostics import BuildFailed, Diagnostic
+from edition.cache import flush
 from edition.kept import Kept
 from edition.serve import Preview
 from test_incremental import copied, edit
@@ -220,3 +221,17 @@ def test_a_build_that_keeps_collects_its_cycles_once_at_its_end_and_leaves_the_c
         assert not gc.isenabled()  # a collector that was off stays off
     finally:
         gc.enable()
+
+
+def test_the_first_build_of_a_preview_takes_the_facts_an_earlier_build_kept(copy):
+    folder, templates, cache = copy
+    run(folder / SOURCE.name, None, templates, base_url="", cache=cache, workers=1)  # as build.py does
+    flush()
+    kept = Kept()
+    _, again = run(folder / SOURCE.name, None, templates, base_url="", cache=cache, workers=1, kept=kept)
+    _, fresh = run(folder / SOURCE.name, None, templates, base_url="", cache=None, workers=1)
+    assert sorted(again) == sorted(fresh)
+    assert [path for path in fresh if again[path] != fresh[path]] == []
+    # every page came from the cache: no document but the central one was parsed
+    parsed = sorted(s.path.name for s in kept.sources.values() if s.parsed is not None)
+    assert parsed == ["apparatus.xml", SOURCE.name]
