@@ -12,7 +12,7 @@ in-process at most 0.3 s; every build under 1 s, so that the live preview shows 
 within a second; every page's HTML with the CSS, scripts and icon it loads under 100 KB. Prints each measurement
 beside its target and exits 1 if one is missed. It also prints the processor time of the cold builds (the
 build's threads and the processes it starts): the work done, which varies less with the machine's speed of
-the moment than the wall time does.
+the moment than the wall time does, and the machine's speed before and after (``host.py``).
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from build import SOURCE, build  # noqa: E402
+from host import described, reference_seconds  # noqa: E402 - beside this file
 
 BUILD_SECONDS = 1.0
 COLD_IN_PROCESS_SECONDS = 0.3
@@ -76,6 +77,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
+    host_before = reference_seconds()
     with tempfile.TemporaryDirectory() as tmp:
         times = []
         for run in range(args.runs):
@@ -112,6 +114,7 @@ def main() -> int:
             ok = weight < PAGE_BYTES
             missed += not ok
             print(f"{'ok ' if ok else 'MISS'} {path}: {weight:,} bytes with CSS and JS (target < {PAGE_BYTES:,})")
+    print(described(host_before, reference_seconds()))
     return 1 if missed else 0
 
 

@@ -20,7 +20,8 @@ builds before left (the median of five, each after a change of its own, is ``reb
 The figures go to ``benchmarks/results/corpus.json`` (not in git) for other tools:
 ``{"rows": [{"documents", "pages", "bytes", "wall_s", "cpu_s", "peak_mib"}, …],
 "preview_edit_s", "preview": {"page_s", "page_slowest_s", "whole_s", "whole_slowest_s"},
-"rebuild_one_s", "rebuild_one_runs_s", "largest_page": {"path", "bytes"}}``.
+"rebuild_one_s", "rebuild_one_runs_s", "largest_page": {"path", "bytes"}, "host_reference_s": [before, after]}``
+(the machine's speed before and after the measurements: ``host.py``).
 
 Targets on a 2-core machine (reported, not asserted): 1,000 documents in ≤ 10 s wall and
 ≤ 1 GiB; time for 1,000 ≤ 11 × time for 100; one document changed in 1,000 served by the
@@ -46,6 +47,8 @@ from lxml import html
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from host import described, reference_seconds  # noqa: E402 - beside this file
 
 ORIGINALS = (170, 172, 173, 174, 175)  # Document 171 is the centre: it is not copied
 FIRST_COPY = 1000
@@ -195,6 +198,7 @@ def main() -> int:
         parser.error("an edition has at least the six real documents")
     tmp = tempfile.TemporaryDirectory()
     base = args.keep or Path(tmp.name)
+    host_before = reference_seconds()
     rows = []
     print(f"{'documents':>9} {'pages':>6} {'MB':>7} {'wall s':>7} {'CPU s':>7} {'peak MiB':>8} {'s/doc':>6}")
     for size in sizes:
@@ -219,8 +223,9 @@ def main() -> int:
                                  edited.read_text(encoding="utf-8")), encoding="utf-8")
         rebuilds.append(measured_build(central, site, cold=False)["wall_s"])
     rebuild = statistics.median(rebuilds)
+    host = [host_before, reference_seconds()]
     results = {"rows": rows, "preview_edit_s": edit, "preview": previewed, "rebuild_one_s": rebuild,
-               "rebuild_one_runs_s": rebuilds, "largest_page": largest}
+               "rebuild_one_runs_s": rebuilds, "largest_page": largest, "host_reference_s": host}
     (ROOT / "benchmarks" / "results").mkdir(exist_ok=True)
     (ROOT / "benchmarks" / "results" / "corpus.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     tmp.cleanup()
@@ -246,6 +251,7 @@ def main() -> int:
                 largest["bytes"] <= PAGE_BYTES, f"<= {PAGE_BYTES:,}")]
     for text, ok, target in checks:
         print(f"{'ok ' if ok else 'MISS'} {text} (target {target})")
+    print(described(*host))
     print("written: benchmarks/results/corpus.json")
     return 0 if all(ok for _, ok, _ in checks) else 1
 
