@@ -222,32 +222,47 @@ def main(argv: list[str] | None = None, *, ending: bool = False) -> int:
         added = lock_new_anchors(files, lock) if args.lock_anchors else []
     except BuildFailed as failure:
         for diagnostic in failure.diagnostics:
-            print(diagnostic, file=sys.stderr)
+            _say(diagnostic, file=sys.stderr)
         count = len(failure.diagnostics)
-        print(f"{count} problem{'s' if count != 1 else ''} found; "
+        _say(f"{count} problem{'s' if count != 1 else ''} found; "
               + ("nothing written." if args.check else "the previous site is unchanged."), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         if args.check or live_build(args.out) == live:
-            print("Interrupted; " + ("nothing written." if args.check else "the previous site is unchanged."),
+            _say("Interrupted; " + ("nothing written." if args.check else "the previous site is unchanged."),
                   file=sys.stderr)
         else:  # after the switch to the new site, as the old builds were cleared away
-            print(f"Interrupted; {args.out}/ is the new site, whole.", file=sys.stderr)
+            _say(f"Interrupted; {args.out}/ is the new site, whole.", file=sys.stderr)
         return 130  # as a shell reports a program that Ctrl-C stopped
     seconds = time.perf_counter() - started
     if args.check:
-        print(f"OK: {args.source} is valid ({seconds:.2f} s); it would give {summary(links, files)}. Nothing written.")
+        _say(f"OK: {args.source} is valid ({seconds:.2f} s); it would give {summary(links, files)}. Nothing written.")
     else:
-        print(f"Built {args.out}/ in {seconds:.2f} s: {summary(links, files)}. Open {args.out}/index.html.")
+        _say(f"Built {args.out}/ in {seconds:.2f} s: {summary(links, files)}. Open {args.out}/index.html.")
     if args.lock_anchors:
-        print(f"Locked {len(added)} new anchor{'s' if len(added) != 1 else ''} in {LOCK.relative_to(ROOT)}"
+        _say(f"Locked {len(added)} new anchor{'s' if len(added) != 1 else ''} in {LOCK.relative_to(ROOT)}"
               + (": " + ", ".join(added) if added else "."))
     else:
         new = unlocked(files, lock)
         if new:
-            print(f"{len(new)} new anchor{'s are' if len(new) != 1 else ' is'} not in the lock yet; "
+            _say(f"{len(new)} new anchor{'s are' if len(new) != 1 else ' is'} not in the lock yet; "
                   f"run build.py --lock-anchors when they are final.")
     return 0
+
+
+def _say(*text: object, file=None) -> None:
+    """A line of the report. A reader that stops reading it (``build.py | head``) is no error of the
+    build's: the rest of the report goes nowhere, and the exit code still says how the build went."""
+    stream = sys.stdout if file is None else file
+    try:
+        print(*text, file=stream)
+    except BrokenPipeError:
+        _silenced(stream)
+
+
+def _silenced(stream) -> None:
+    """Send what is left for ``stream`` nowhere, so that no later flush meets the closed pipe again."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
 
 
 def preview(source: Path, site: Path, port: int, base_url: str | None = None) -> int:
@@ -273,6 +288,9 @@ if __name__ == "__main__":
     # Everything is written (the cache's entries once flush returns): the process leaves without
     # freeing what the build made one object at a time, which takes 0.3 s at 1,000 documents.
     flush()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BrokenPipeError:  # the report's reader left (build.py | head): the build is done all the same
+            _silenced(stream)
     os._exit(code)

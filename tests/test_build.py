@@ -9,7 +9,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from conftest import ROOT, SOURCE, run_build
+from conftest import ROOT, SOURCE, mutate, run_build
 from build import build
 from edition.write import builds_dir
 
@@ -321,3 +321,28 @@ def test_the_command_reads_each_file_of_the_sources_templates_and_code_once(tmp_
         assert {p.name for p in ours} >= {SOURCE.name, "apparatus.xml", "anchors.lock.json", "base.html"}, run
         twice = sorted({str(p.relative_to(ROOT)) for p in ours if ours.count(p) > 1})
         assert twice == [], f"{run}: read more than once: {twice}"
+
+
+def test_a_reader_that_stops_reading_the_report_is_no_error(tmp_path):
+    """``build.py | head -0``: the report's pipe is closed before it is written. The build is done all
+    the same, with its exit code and no traceback; and a failed build still exits 1."""
+    for source, code in ((SOURCE, 0), (mutate(tmp_path, "</body>", ""), 1)):
+        read, write = os.pipe()
+        os.close(read)  # nobody reads the report
+        try:
+            done = subprocess.run([sys.executable, str(ROOT / "build.py"), "--source", str(source),
+                                   "--out", str(tmp_path / "site")], stdout=write, stderr=write,
+                                  cwd=ROOT, timeout=120)
+        finally:
+            os.close(write)
+        assert done.returncode == code
+    assert (tmp_path / "site" / "index.html").is_file()
+    # the same with the report's error stream kept: nothing on it but what the build says
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run([sys.executable, str(ROOT / "build.py"), "--out", str(tmp_path / "site")],
+                              stdout=write, stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=120)
+    finally:
+        os.close(write)
+    assert done.returncode == 0 and "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
