@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import pickle
 import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -42,9 +43,12 @@ _VERSIONS = f"{etree.LXML_VERSION}/{etree.LIBXML_VERSION}".encode()
 
 @functools.lru_cache(maxsize=None)
 def code(*modules: str) -> str:
-    """A digest of the text of modules of the edition package, for keys of results they make
-    (read once a process: the preview, which reloads the code, is restarted when a module is
-    saved; a digest, so that a key made once a file does not hash the modules' text again)."""
+    """A digest of the text of modules of the edition package (of every one, when none is named),
+    for keys of results they make (read once a process: the preview, which reloads the code, is
+    restarted when a module is saved; a digest, so that a key made once a file does not hash the
+    modules' text again)."""
+    if not modules:
+        return key(*(f"{p.name}\n".encode() + _module_text(p.stem) for p in sorted(_CODE.glob("*.py"))))
     return key(*(_module_text(module) for module in modules))
 
 
@@ -86,6 +90,16 @@ class Cache:
         if self.memory is not None and len(data) <= SMALL:
             self.memory[name] = data
         return data
+
+    def unpickled(self, name: str | None) -> object | None:
+        """An entry written pickled, as its object; None if it is not there, or damaged (made again)."""
+        data = self.get(name) if name is not None else None
+        if data is None:
+            return None
+        try:
+            return pickle.loads(data)
+        except Exception:  # noqa: BLE001 - a damaged entry is a miss
+            return None
 
     def has(self, name: str) -> bool:
         """Whether an entry of the name is there (``get`` may still miss it: pruned or damaged since)."""

@@ -13,18 +13,16 @@ page …) lists or draws the whole edition: its key hashes every file.
 """
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 from lxml import etree
 
-from .cache import key
+from .cache import code, key
 from .load import NS, Source, read_once
 from .model import Document
 from .markdown import TEXTS
 from .resolve import Links
 
-_CODE = Path(__file__).resolve().parent
 #: Every attribute that may point elsewhere, its values found by libxml2.
 _POINTERS = etree.XPath(" | ".join(f"//@{attr}" for attr in ("target", "ref", "source", "active", "passive", "corresp", "facs")),
                         smart_strings=False)
@@ -43,7 +41,7 @@ def _edition_key(links: Links, templates: Path) -> str:
     header = etree.tostring(edition.central.source.root.find("tei:teiHeader", NS))
     documents = "\n".join(f"{d.key} {d.number} {d.volume.url} {d.volume.document_title} {sorted(d.pages.items())}"
                           for d in edition.documents)
-    return key("edition", _code_digest(), _folder_digest(templates, "**/*"),
+    return key("edition", code(), _folder_digest(templates, "**/*"),
                edition.apparatus.text if edition.apparatus is not None else "", header, documents, links.base_url)
 
 
@@ -95,12 +93,6 @@ def _reach(links: Links, source: Source) -> tuple[str, dict[str, Document]]:
                 cited[held[0].key] = held[0]
                 reached.append(f"{token} {held[0].key}")
     return "\n".join(reached), cited
-
-
-@functools.lru_cache(maxsize=1)
-def _code_digest() -> str:
-    """The build's code, read once a process (the preview restarts when a module is saved)."""
-    return _folder_digest(_CODE, "*.py")
 
 
 def _folder_digest(folder: Path, pattern: str) -> str:

@@ -10,15 +10,11 @@ or a problem is to be located in it), and then it is parsed as it was the first 
 """
 from __future__ import annotations
 
-import functools
 import pickle
-from pathlib import Path
 from typing import Callable
 
-from .cache import Cache, key
-from .load import Source, read_once
-
-_CODE = Path(__file__).resolve().parent
+from .cache import Cache, code, key
+from .load import Source
 
 
 def known(store: Cache) -> Callable[[str], dict | None] | None:
@@ -27,13 +23,7 @@ def known(store: Cache) -> Callable[[str], dict | None] | None:
         return None
 
     def facts(digest: str) -> dict | None:
-        data = store.get(_key(digest))
-        if data is None:
-            return None
-        try:
-            found = pickle.loads(data)
-        except Exception:  # noqa: BLE001 - a damaged entry: the file is parsed and its facts worked out again
-            return None
+        found = store.unpickled(_key(digest))  # a damaged entry: the file is parsed and its facts worked out again
         return found if isinstance(found, dict) else None
     return facts
 
@@ -48,10 +38,4 @@ def keep(store: Cache, sources: list[Source]) -> None:
 
 
 def _key(digest: str) -> str:
-    return key("summary", _code(), digest)
-
-
-@functools.lru_cache(maxsize=1)
-def _code() -> str:
-    """Every module of the build (read once a process: the preview restarts when one is saved)."""
-    return key(*(f"{p.name}\n".encode() + read_once(p) for p in sorted(_CODE.glob("*.py"))))
+    return key("file facts", code(), digest)  # every module: any of them may work out a fact

@@ -238,12 +238,6 @@ def document_pages(key: str, central: bool) -> dict[str, str]:
     return {"reading": f"{key}.html", "diplomatic": f"{key}-diplomatic.html", "cite": f"{key}-cite.html"}
 
 
-def dated(document: Document) -> tuple[str, str]:
-    """The date and time of a document as its dateline (or its heading) gives them, and @when
-    (worked out with the document's facts: the lists of documents ask it of every document)."""
-    return document.dated
-
-
 def _dated(text: etree._Element) -> tuple[str, str]:
     dateline = text.find(".//tei:dateline", NS)
     when = text.find(".//tei:dateline//tei:date[@when]", NS)

@@ -22,7 +22,7 @@ from . import cite
 from .cite import date_span, long_date
 from .load import NS
 from .markdown import TEXTS, markdown_file
-from .model import XML_ID, Document, Edition, dated
+from .model import XML_ID, Document, Edition
 from .ranges import SIZES, range_of, ranges
 from .resolve import (CHRONOLOGY_PAGE, COMPARE_PAGE, COMPOSITE_PAGE, CONTENTS_PAGE, NAMES_PAGE, NOTES_PAGE,
                       TEXT_PAGES, Links)
@@ -67,7 +67,7 @@ def contents(links: Links, path: str) -> dict:
     FRUS summary, views."""
     rows = []
     for document in range_of(links.edition, path).documents:
-        when, iso = dated(document)
+        when, iso = document.dated
         rows.append({"document": document, "when": when, "iso": iso,
                      "sender": _parties(document, "sent"), "receiver": _parties(document, "received"),
                      "summary": summary_of(links, document, path)})

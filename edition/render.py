@@ -203,13 +203,7 @@ def render_site(links: Links, templates: Path, workers: int = 1, cache: Cache = 
 
 def _stored(cache: Cache, name: str, parts: dict[int, tuple], i: int) -> bool:
     """Take part ``i`` from the cache into ``parts``; False if its entry is gone or damaged."""
-    data = cache.get(name)
-    if data is None:
-        return False
-    try:
-        part = pickle.loads(data)
-    except Exception:  # noqa: BLE001 - a damaged entry is made again
-        return False
+    part = cache.unpickled(name)
     if not (isinstance(part, tuple) and len(part) == 3):
         return False
     parts[i] = part

@@ -49,7 +49,7 @@ from .dependencies import document_key
 from .cite import date_span, long_date
 from .diagnostics import BuildFailed, Diagnostic, display_path
 from .load import TEI_NS
-from .model import XML_ID, Document, dated
+from .model import XML_ID, Document
 from .parallel import Forked, available
 from .ranges import grouped
 from .resolve import CHRONOLOGY_PAGE, NAMES_PAGE, Links
@@ -128,7 +128,7 @@ def shard_records(links: Links, shard: Shard) -> list[Record]:
 
 
 def _document_records(links: Links, document: Document) -> list[Record]:
-    _, iso = dated(document)
+    _, iso = document.dated
     date = long_date(iso[:10]) if iso else ""
     return [_block(links, document, date, element) for element in document.citable
             if etree.QName(element).localname != "pb"]
@@ -238,7 +238,7 @@ def search_page(links: Links, path: str) -> dict:
     """The choices of the search page's filters: the documents, the kinds of passage, the persons."""
     edition = links.edition
     return {
-        "documents": [{"value": d.number, "label": f"Document {d.number} ({long_date(dated(d)[1][:10])})"}
+        "documents": [{"value": d.number, "label": f"Document {d.number} ({long_date(d.dated[1][:10])})"}
                       for d in edition.documents],
         "kinds": [{"value": value, "label": label} for value, label in KINDS],
         "persons": [{"value": e.name, "label": e.name} for e in edition.entries.values() if e.kind == "person"],
@@ -381,13 +381,7 @@ def _digested(files: dict[str, bytes]) -> tuple[dict[str, bytes], dict[str, str]
 
 
 def _cached(store: Cache, name: str | None) -> tuple[dict[str, bytes], dict[str, str]] | None:
-    data = store.get(name) if name is not None else None
-    if data is None:
-        return None
-    try:
-        index = pickle.loads(data)
-    except Exception:  # noqa: BLE001 - a damaged entry is made again
-        return None
+    index = store.unpickled(name)  # a damaged entry is made again
     return index if isinstance(index, tuple) and len(index) == 2 and isinstance(index[0], dict) else None
 
 
