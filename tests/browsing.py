@@ -1,5 +1,6 @@
 """What the browser and checker tests share: the site's pages, the tools, a local
-server and one Chromium for the whole session.
+server and Chromium for the whole session (its headless shell, and the full browser for what only
+it does: ``BROWSERS``).
 
 Loaded by ``pytest_plugins`` in conftest.py. Every check runs over every HTML
 page the build writes (``site_pages``), so a page added to ``PAGES`` is checked
@@ -144,9 +145,17 @@ def missing(what: str) -> None:
     pytest.skip(message)
 
 
-def chromium_path() -> str | None:
-    return shutil.which("chromium") or next(
-        (p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).is_file()), None)
+#: The browsers, by what the tests need of them: the headless shell (Debian package
+#: chromium-headless-shell) is Chromium's engine without the browser around it, as Playwright runs
+#: it for headless tests, and loads a page for about a third of the processor time of the full
+#: browser; but it never asks for a page's icon, so what a reader's browser loads with a page (the
+#: icon, the page's weight, the errors of its load) is seen in the full browser (Debian chromium).
+BROWSERS = {"shell": ("chromium-headless-shell", "Chromium's headless shell (Debian package chromium-headless-shell)"),
+            "full": ("chromium", "Chromium (Debian package chromium)")}
+
+
+def chromium_path(kind: str = "full") -> str | None:
+    return shutil.which(BROWSERS[kind][0])
 
 
 @pytest.fixture(scope="session")
@@ -217,19 +226,42 @@ def served_twice(site, serve, served) -> tuple[str, str]:
 
 # --- one browser -----------------------------------------------------------------------
 
+class _Browsers:
+    """The worker's browsers (``BROWSERS``), each started when a test first asks for it."""
+
+    def __init__(self, playwright):
+        self._playwright = playwright
+        self._started: dict[str, object] = {}
+
+    def __getitem__(self, kind: str):
+        if kind not in self._started:
+            executable = chromium_path(kind)
+            if executable is None:
+                missing(BROWSERS[kind][1])
+            self._started[kind] = self._playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        return self._started[kind]
+
+    def close(self):
+        for started in self._started.values():
+            started.close()
+
+
 @pytest.fixture(scope="session")
-def browser():
+def browsers():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         missing("Playwright (pip package playwright)")
-    executable = chromium_path()
-    if executable is None:
-        missing("Chromium (Debian package chromium)")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
+        started = _Browsers(playwright)
+        yield started
+        started.close()
+
+
+@pytest.fixture(scope="session")
+def browser(browsers):
+    """The headless shell, for tests that make contexts of their own."""
+    return browsers["shell"]
 
 
 @dataclass
@@ -237,6 +269,7 @@ class Visit:
     """A browser tab and what it saw: errors (console errors, uncaught exceptions, failed requests
     and error responses from 127.0.0.1), and requests that left 127.0.0.1."""
     page: object
+    asks_for_icons: bool = True  # the full browser asks for a page's icon once it has loaded; the shell never
     errors: list[str] = field(default_factory=list)
     outside: list[str] = field(default_factory=list)
     responses: list[object] = field(default_factory=list)
@@ -245,12 +278,12 @@ class Visit:
     failed: list[str] = field(default_factory=list)  # the addresses of requests that failed
 
     def settle(self, seconds: float = 15.0) -> None:
-        """Wait until the page has brought in all it asks for: its load event, then the answer to
-        each icon it declares (the browser asks for an icon once the page has loaded), and no request
-        still open. Playwright's "networkidle" waits instead for half a second without a request,
+        """Wait until the page has brought in all it asks for: its load event, then, in the full
+        browser, the answer to each icon it declares (asked for once the page has loaded), and no
+        request still open. Playwright's "networkidle" waits instead for half a second without a request,
         each time; this waits for the end of what the page asks, which is known."""
         self.page.wait_for_load_state("load")
-        icons = self.page.eval_on_selector_all("link[rel~=icon]", "links => links.map(l => l.href)")
+        icons = self.page.eval_on_selector_all("link[rel~=icon]", "links => links.map(l => l.href)") if self.asks_for_icons else []
         deadline = time.monotonic() + seconds
         while (self.pending or not set(icons) <= {r.url for r in self.responses} | set(self.failed) | set(self.outside)):
             assert time.monotonic() < deadline, f"{self.page.url} still loading after {seconds} s: {sorted(r.url for r in self.pending)}"
@@ -263,7 +296,7 @@ def is_local(url: str) -> bool:
 
 
 #: What a tab can be given of its own; every other option (scripts off, the pages' policy bypassed)
-#: is its context's.
+#: is its context's, and ``full_browser`` chooses the browser.
 TAB_OPTIONS = ("viewport", "color_scheme")
 
 
@@ -274,16 +307,16 @@ class _Contexts:
     that made it, any to anywhere but 127.0.0.1; routing turns the HTTP cache off, so that every tab
     loads what it shows afresh, as in a context of its own."""
 
-    def __init__(self, browser):
-        self._browser = browser
+    def __init__(self, browsers):
+        self._browsers = browsers
         self._made: dict[tuple, object] = {}
         self.visits: dict[object, Visit] = {}   # by tab
         self.unclaimed: list[str] = []          # stopped requests of a tab no test opened (a pop-up)
 
-    def tab(self, options: dict):
-        key = tuple(sorted(options.items()))
+    def tab(self, kind: str, options: dict):
+        key = (kind, *sorted(options.items()))
         if key not in self._made:
-            context = self._browser.new_context(service_workers="block", **options)
+            context = self._browsers[kind].new_context(service_workers="block", **options)
             context.route("**/*", self._guard)
             self._made[key] = context
         return self._made[key].new_page()
@@ -305,28 +338,30 @@ class _Contexts:
 
 
 @pytest.fixture(scope="session")
-def contexts(browser):
-    shared = _Contexts(browser)
+def contexts(browsers):
+    shared = _Contexts(browsers)
     yield shared
     shared.close()
 
 
 @pytest.fixture
 def open_tab(contexts):
-    """A fresh tab; requests to anywhere but 127.0.0.1 are recorded and stopped before they leave
-    the machine. Any console error or failed request on any page a test opens fails that test when
-    it ends (the site's icon included), unless the tab was opened with ``expect_errors=True``. The
-    tab's width and colours are its own; its other options choose the context it opens in."""
+    """A fresh tab, in the headless shell, or in the full browser with ``full_browser=True`` (for what
+    a page's load brings in: the shell never asks for its icon). Requests to anywhere but 127.0.0.1
+    are recorded and stopped before they leave the machine. Any console error or failed request on
+    any page a test opens fails that test when it ends (in the full browser, the site's icon
+    included), unless the tab was opened with ``expect_errors=True``. The tab's width and colours
+    are its own; its other options choose the context it opens in."""
     visits = []
 
-    def open_(expect_errors: bool = False, **options) -> Visit:
+    def open_(expect_errors: bool = False, full_browser: bool = False, **options) -> Visit:
         own = {name: options.pop(name) for name in TAB_OPTIONS if name in options}
-        page = contexts.tab(options)
+        page = contexts.tab("full" if full_browser else "shell", options)
         if "viewport" in own:
             page.set_viewport_size(own["viewport"])
         if "color_scheme" in own:
             page.emulate_media(color_scheme=own["color_scheme"])
-        visit = Visit(page, expect_errors=expect_errors)
+        visit = Visit(page, asks_for_icons=full_browser, expect_errors=expect_errors)
         visits.append(visit)
         contexts.visits[page] = visit
 

@@ -13,9 +13,11 @@ apt_install() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
 }
 
-if [ ! -x /usr/bin/chromium ]; then
-  echo "setup: installing Chromium"
-  apt_install chromium fonts-liberation  # fonts: without recommends, pages would render in tofu
+# The browser tests run in Chromium's headless shell, and in the full browser what only it does
+# (it asks for a page's icon): tests/browsing.py, BROWSERS.
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromium-headless-shell ]; then
+  echo "setup: installing Chromium and its headless shell"
+  apt_install chromium chromium-headless-shell fonts-liberation  # fonts: without recommends, pages would render in tofu
 fi
 if ! command -v java >/dev/null; then
   echo "setup: installing Java (for the Nu HTML Checker)"

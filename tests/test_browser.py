@@ -255,7 +255,7 @@ def test_a_name_shows_its_identification_on_hover_and_on_focus_and_escape_dismis
 
 @pytest.mark.parametrize("name", site_pages())
 def test_a_page_loads_with_no_console_error_and_nothing_from_elsewhere(name, served, open_tab):
-    visit = open_tab()
+    visit = open_tab(full_browser=True)  # all that a reader's browser loads with the page, its icon too
     response = visit.page.goto(served + name)
     visit.settle()
     assert response.status == 200
@@ -279,7 +279,7 @@ ICON = "static/favicon.svg"
 
 
 def _open_and_catch_the_icon(open_tab, url: str):
-    visit = open_tab()
+    visit = open_tab(full_browser=True)
     with visit.page.expect_response(lambda r: r.url.endswith(ICON)) as icon:
         visit.page.goto(url)
     visit.settle()
@@ -306,7 +306,7 @@ def test_under_a_sub_folder_the_pages_find_their_own_icon(site, tmp_path, serve,
 def test_a_missing_icon_is_caught_as_an_error(tmp_path, serve, open_tab):
     (tmp_path / "page.html").write_text('<!DOCTYPE html><html lang="en"><title>t</title>'
                                         '<link rel="icon" href="static/none.svg"><p>x', encoding="utf-8")
-    visit = open_tab(expect_errors=True)
+    visit = open_tab(expect_errors=True, full_browser=True)
     visit.page.goto(serve(tmp_path) + "page.html")
     visit.settle()
     assert any("404" in e and "none.svg" in e for e in visit.errors), visit.errors

@@ -12,8 +12,9 @@ LIMIT_BYTES = 100_000  # 100 KB, uncompressed
 
 
 def weigh(open_tab, url: str, expect_errors: bool = False) -> tuple[dict[str, int], list[str]]:
-    """Bytes of every response the page's load brought in, and what it asked of other origins."""
-    visit = open_tab(expect_errors=expect_errors)
+    """Bytes of every response the page's load brought in, its icon included, and what it asked of
+    other origins: in the full browser, which asks for the icon as a reader's does."""
+    visit = open_tab(expect_errors=expect_errors, full_browser=True)
     visit.page.goto(url)
     visit.settle()
     origin = urlsplit(url).netloc
