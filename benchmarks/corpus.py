@@ -114,7 +114,7 @@ def measured_build(central: Path, site: Path, cold: bool = True) -> dict:
 
 
 def largest_page(site: Path) -> dict:
-    """The heaviest page as a browser loads it (tests/test_page_weight.py weighs the same): its HTML and
+    """The heaviest page as a browser loads it (tests/test_browser.py weighs the same in Chromium): its HTML and
     the files of the site its ``link`` and ``script`` elements ask for, each counted once."""
     site = site.resolve()
     weights = {}

@@ -400,6 +400,18 @@ def open_tab(contexts):
         pytest.fail("errors in the browser:\n" + "\n".join(seen), pytrace=False)
 
 
+#: What a page may load, with all it brings in: 100 KB, uncompressed.
+LIMIT_BYTES = 100_000
+
+
+def weight(visit: Visit, url: str) -> tuple[dict[str, int], list[str]]:
+    """The bytes of every response the load of ``url`` brought in (in the full browser, its icon
+    too; settled), and the addresses it asked of other origins."""
+    origin = urlsplit(url).netloc
+    sizes = {r.url: len(r.body()) for r in visit.responses if r.ok}
+    return sizes, visit.outside + [u for u in sizes if urlsplit(u).netloc != origin]
+
+
 def in_viewport(page, element_id: str) -> bool:
     """Whether the element with this id is scrolled into the window, at least in part."""
     return page.evaluate(

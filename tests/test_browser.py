@@ -1,5 +1,6 @@
 """The served site in Chromium, as a reader uses it: notes both ways, permalinks,
-navigation, name links and their pop-ups by mouse and keyboard, no errors, nothing from elsewhere."""
+navigation, name links and their pop-ups by mouse and keyboard, no errors, nothing from elsewhere,
+the edition's own icon, and every page with all it loads within 100 KB."""
 from __future__ import annotations
 
 from posixpath import basename
@@ -7,7 +8,8 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from browsing import NAVIGATION, clickable_and_left_to_the_browser, first_links, in_viewport, pages_having, site_pages
+from browsing import (LIMIT_BYTES, NAVIGATION, clickable_and_left_to_the_browser, first_links, in_viewport,
+                      pages_having, site_pages, weight)
 
 NOTEREF = "//a[@role='doc-noteref']"
 #: Every page that shows the document or part of it; the full views show all of it, under the
@@ -253,17 +255,6 @@ def test_a_name_shows_its_identification_on_hover_and_on_focus_and_escape_dismis
     page.wait_for_url(urljoin(served + name, href))
 
 
-@pytest.mark.parametrize("name", site_pages())
-def test_a_page_loads_with_no_console_error_and_nothing_from_elsewhere(name, served, open_tab):
-    visit = open_tab(full_browser=True)  # all that a reader's browser loads with the page, its icon too
-    response = visit.page.goto(served + name)
-    visit.settle()
-    assert response.status == 200
-    assert visit.errors == []
-    assert visit.outside == []
-    assert all(urlsplit(r.url).hostname == "127.0.0.1" for r in visit.responses)
-
-
 def test_a_request_to_another_host_is_caught_and_never_sent(tmp_path, serve, open_tab):
     (tmp_path / "page.html").write_text(
         '<!DOCTYPE html><html lang="en"><title>t</title><link rel="stylesheet" href="https://example.org/s.css">',
@@ -279,27 +270,40 @@ ICON = "static/favicon.svg"
 
 
 def _open_and_catch_the_icon(open_tab, url: str):
+    """The page loaded in the full browser, which asks for its icon as a reader's browser does."""
     visit = open_tab(full_browser=True)
     with visit.page.expect_response(lambda r: r.url.endswith(ICON)) as icon:
-        visit.page.goto(url)
+        response = visit.page.goto(url)
     visit.settle()
-    return visit, icon.value
+    return visit, response, icon.value
 
 
 @pytest.mark.parametrize("name", site_pages())
-def test_every_page_declares_the_editions_own_icon_and_the_browser_loads_it(name, served, open_tab):
-    visit, icon = _open_and_catch_the_icon(open_tab, served + name)
+def test_a_page_loads_with_the_editions_own_icon_no_error_nothing_from_elsewhere_and_under_100_kb(name, served, open_tab):
+    """All that a reader's browser loads with the page, from one load of it in the full browser."""
+    visit, response, icon = _open_and_catch_the_icon(open_tab, served + name)
+    assert response.status == 200
+    # no console error, failed request or error response (open_tab fails the test on any), nothing from elsewhere
+    assert visit.errors == []
+    assert visit.outside == []
+    assert all(urlsplit(r.url).hostname == "127.0.0.1" for r in visit.responses)
+    # the edition's own icon, declared and loaded, and no other
     assert visit.page.eval_on_selector_all("link[rel~=icon]", "ls => ls.map(l => l.getAttribute('href'))") == [ICON]
     assert (icon.status, icon.headers["content-type"]) == (200, "image/svg+xml")
     assert icon.url == urljoin(served + name, ICON)
     assert not any(urlsplit(r.url).path == "/favicon.ico" for r in visit.responses)
+    # the page with all it loads, its icon included, within 100 KB, all from its own origin
+    sizes, other = weight(visit, served + name)
+    assert served + name in sizes and any(u.endswith(".css") for u in sizes) and icon.url in sizes
+    assert other == []
+    assert sum(sizes.values()) <= LIMIT_BYTES, sizes
 
 
 def test_under_a_sub_folder_the_pages_find_their_own_icon(site, tmp_path, serve, open_tab):
     (tmp_path / "edition").symlink_to(site, target_is_directory=True)
     base = serve(tmp_path) + "edition/"
     for name in ("index.html", "text.html"):
-        visit, icon = _open_and_catch_the_icon(open_tab, base + name)
+        visit, _, icon = _open_and_catch_the_icon(open_tab, base + name)
         assert icon.url == base + ICON and icon.status == 200
 
 
