@@ -255,13 +255,16 @@ def test_a_name_shows_its_identification_on_hover_and_on_focus_and_escape_dismis
     page.wait_for_url(urljoin(served + name, href))
 
 
-def test_a_request_to_another_host_is_caught_and_never_sent(tmp_path, serve, open_tab):
-    (tmp_path / "page.html").write_text(
-        '<!DOCTYPE html><html lang="en"><title>t</title><link rel="stylesheet" href="https://example.org/s.css">',
-        encoding="utf-8")
-    visit = open_tab(expect_errors=True)
+@pytest.mark.parametrize("fresh", [False, True], ids=["from the cache", "afresh"])
+def test_a_request_to_another_host_is_caught_and_never_sent(tmp_path, serve, open_tab, fresh):
+    elsewhere = ["https://example.org/s.css", "http://192.0.2.1/s.css"]  # a name, and an address
+    (tmp_path / "page.html").write_text('<!DOCTYPE html><html lang="en"><title>t</title>' + "".join(
+        f'<link rel="stylesheet" href="{url}">' for url in elsewhere), encoding="utf-8")
+    visit = open_tab(expect_errors=True, fresh=fresh)
     visit.page.goto(serve(tmp_path) + "page.html")
-    assert visit.outside == ["https://example.org/s.css"]
+    visit.settle()
+    assert sorted(visit.outside) == sorted(elsewhere)
+    assert sorted(visit.failed) == sorted(elsewhere) and not [r for r in visit.responses if r.url in elsewhere]
 
 
 # --- the icon, the policy, the guard -----------------------------------------------------

@@ -314,7 +314,7 @@ def test_without_javascript_the_search_page_says_so_and_links_elsewhere(served, 
 
 
 def test_opened_from_a_file_the_search_page_says_why_it_cannot_search(site, open_tab):
-    visit = open_tab()
+    visit = open_tab(fresh=True)  # every request it makes seen
     visit.page.goto((site / SEARCH).resolve().as_uri() + "?q=Thach")
     notice = visit.page.locator("#search-unavailable")
     assert notice.is_visible() and "opened from a file" in notice.inner_text()
@@ -326,7 +326,7 @@ def test_opened_from_a_file_the_search_page_says_why_it_cannot_search(site, open
 
 
 def test_a_reading_page_never_asks_for_the_index(served, open_tab):
-    visit = open_tab()
+    visit = open_tab(fresh=True)  # every request it makes seen, none taken from the cache
     visit.page.goto(served + "text.html")
     visit.page.focus(".site-search input[name=q]")
     visit.page.keyboard.type("Thach")
@@ -335,7 +335,7 @@ def test_a_reading_page_never_asks_for_the_index(served, open_tab):
 
 
 def test_the_first_search_brings_in_at_most_200_kb_all_from_its_own_origin(served, open_tab):
-    visit = open_tab()
+    visit = open_tab(fresh=True)  # all it brings in weighed, nothing from the cache
     visit.page.goto(served + SEARCH)
     visit.page.fill("#search-q", "20th parallel")
     results(visit.page)
