@@ -228,7 +228,7 @@ def served_twice(site, serve, served) -> tuple[str, str]:
     return served, serve(site)
 
 
-# --- one browser -----------------------------------------------------------------------
+# --- the browsers ----------------------------------------------------------------------
 
 class _Browsers:
     """The worker's browsers (``BROWSERS``), each started when a test first asks for it."""
@@ -284,10 +284,11 @@ class Visit:
     def settle(self, seconds: float = 15.0) -> None:
         """Wait until the page has brought in all it asks for: its load event, then, in the full
         browser, the answer to each icon it declares (asked for once the page has loaded), and no
-        request still open. Playwright's "networkidle" waits instead for half a second without a request,
-        each time; this waits for the end of what the page asks, which is known."""
+        request still open. Playwright's "networkidle" waits instead for half a second without a
+        request, each time; this waits for the end of what the page asks, which is known."""
         self.page.wait_for_load_state("load")
-        icons = self.page.eval_on_selector_all("link[rel~=icon]", "links => links.map(l => l.href)") if self.asks_for_icons else []
+        icons = (self.page.eval_on_selector_all("link[rel~=icon]", "links => links.map(l => l.href)")
+                 if self.asks_for_icons else [])
         deadline = time.monotonic() + seconds
         while (self.pending or not set(icons) <= {r.url for r in self.responses} | set(self.failed) | set(self.outside)):
             assert time.monotonic() < deadline, f"{self.page.url} still loading after {seconds} s: {sorted(r.url for r in self.pending)}"
@@ -311,8 +312,8 @@ class _Contexts:
     and fails at the proxy of nowhere (``NOWHERE``). A context whose tabs must load everything
     afresh (``fresh``: to see and weigh all that a page brings in) routes every request, which
     turns the HTTP cache off and stops the request to elsewhere before the proxy; the others keep
-    what a reader's browser keeps (a stylesheet loaded once), and load a page in two thirds of the
-    time."""
+    what a reader's browser keeps (a stylesheet loaded once), and load a page in about two thirds of
+    the time."""
 
     def __init__(self, browsers):
         self._browsers = browsers
@@ -360,14 +361,14 @@ def contexts(browsers):
 
 @pytest.fixture
 def open_tab(contexts):
-    """A fresh tab, in the headless shell, or in the full browser with ``full_browser=True`` (for what
-    a page's load brings in: the shell never asks for its icon). With ``fresh=True`` (always in the
-    full browser) the tab loads everything afresh, nothing from the HTTP cache, for a test that sees
-    or weighs all that a page brings in. Requests to anywhere but 127.0.0.1 are recorded and stopped
-    before they leave the machine. Any console error or failed request on
-    any page a test opens fails that test when it ends (in the full browser, the site's icon
-    included), unless the tab was opened with ``expect_errors=True``. The tab's width and colours
-    are its own; its other options choose the context it opens in."""
+    """A fresh tab, in the headless shell, or in the full browser with ``full_browser=True`` (for all
+    that a page's load brings in: the shell never asks for its icon). With ``fresh=True`` (always in
+    the full browser) the tab takes nothing from the HTTP cache, for a test that sees or weighs all
+    that a page brings in. Requests to anywhere but 127.0.0.1 are recorded and stopped before they
+    leave the machine. Any console error or failed request on any page a test opens fails that test
+    when it ends (in the full browser, the site's icon included), unless the tab was opened with
+    ``expect_errors=True``. The tab's width and colours are its own; its other options choose the
+    context it opens in."""
     visits = []
 
     def open_(expect_errors: bool = False, full_browser: bool = False, fresh: bool = False, **options) -> Visit:
