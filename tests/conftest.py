@@ -35,8 +35,9 @@ def site(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def tei_all():
-    """The official TEI P5 schema, compiled once a session (each test worker's): libxml2 takes about
-    a quarter of a minute."""
+    """The official TEI P5 schema, compiled when a test first asks for it: libxml2 takes about a
+    quarter of a minute. One test does (tests/test_tei.py, every source file), so that only the
+    test worker that runs it pays for it."""
     from lxml import etree
 
     if not TEI_ALL.exists():
