@@ -32,6 +32,7 @@ from edition.manifest import MANIFEST, manifest
 from edition.model import build_model
 from edition.quotations import check_quotations
 from edition.render import render_site
+from edition.report import say, silenced
 from edition.resolve import Links, resolve
 from edition.dependencies import edition_key
 from edition.search import Indexing, start_index
@@ -222,47 +223,32 @@ def main(argv: list[str] | None = None, *, ending: bool = False) -> int:
         added = lock_new_anchors(files, lock) if args.lock_anchors else []
     except BuildFailed as failure:
         for diagnostic in failure.diagnostics:
-            _say(diagnostic, file=sys.stderr)
+            say(diagnostic, file=sys.stderr)
         count = len(failure.diagnostics)
-        _say(f"{count} problem{'s' if count != 1 else ''} found; "
+        say(f"{count} problem{'s' if count != 1 else ''} found; "
               + ("nothing written." if args.check else "the previous site is unchanged."), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         if args.check or live_build(args.out) == live:
-            _say("Interrupted; " + ("nothing written." if args.check else "the previous site is unchanged."),
+            say("Interrupted; " + ("nothing written." if args.check else "the previous site is unchanged."),
                   file=sys.stderr)
         else:  # after the switch to the new site, as the old builds were cleared away
-            _say(f"Interrupted; {args.out}/ is the new site, whole.", file=sys.stderr)
+            say(f"Interrupted; {args.out}/ is the new site, whole.", file=sys.stderr)
         return 130  # as a shell reports a program that Ctrl-C stopped
     seconds = time.perf_counter() - started
     if args.check:
-        _say(f"OK: {args.source} is valid ({seconds:.2f} s); it would give {summary(links, files)}. Nothing written.")
+        say(f"OK: {args.source} is valid ({seconds:.2f} s); it would give {summary(links, files)}. Nothing written.")
     else:
-        _say(f"Built {args.out}/ in {seconds:.2f} s: {summary(links, files)}. Open {args.out}/index.html.")
+        say(f"Built {args.out}/ in {seconds:.2f} s: {summary(links, files)}. Open {args.out}/index.html.")
     if args.lock_anchors:
-        _say(f"Locked {len(added)} new anchor{'s' if len(added) != 1 else ''} in {LOCK.relative_to(ROOT)}"
+        say(f"Locked {len(added)} new anchor{'s' if len(added) != 1 else ''} in {LOCK.relative_to(ROOT)}"
               + (": " + ", ".join(added) if added else "."))
     else:
         new = unlocked(files, lock)
         if new:
-            _say(f"{len(new)} new anchor{'s are' if len(new) != 1 else ' is'} not in the lock yet; "
+            say(f"{len(new)} new anchor{'s are' if len(new) != 1 else ' is'} not in the lock yet; "
                   f"run build.py --lock-anchors when they are final.")
     return 0
-
-
-def _say(*text: object, file=None) -> None:
-    """A line of the report. A reader that stops reading it (``build.py | head``) is no error of the
-    build's: the rest of the report goes nowhere, and the exit code still says how the build went."""
-    stream = sys.stdout if file is None else file
-    try:
-        print(*text, file=stream)
-    except BrokenPipeError:
-        _silenced(stream)
-
-
-def _silenced(stream) -> None:
-    """Send what is left for ``stream`` nowhere, so that no later flush meets the closed pipe again."""
-    os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
 
 
 def preview(source: Path, site: Path, port: int, base_url: str | None = None) -> int:
@@ -292,5 +278,5 @@ if __name__ == "__main__":
         try:
             stream.flush()
         except BrokenPipeError:  # the report's reader left (build.py | head): the build is done all the same
-            _silenced(stream)
+            silenced(stream)
     os._exit(code)

@@ -30,6 +30,7 @@ from urllib.parse import unquote, urlsplit
 from markupsafe import Markup
 
 from .diagnostics import BuildFailed
+from .report import say
 
 HOST = "127.0.0.1"
 PREFIX = "/__preview__/"
@@ -127,13 +128,13 @@ class Preview:
             problems = [str(d) for d in failure.diagnostics]
             self._keep(last_good)
             self.state.update(problems)
-            print("\n".join(problems), file=self.out)
-            print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found; "
-                  "the last good site is still served.", file=self.out, flush=True)
+            say("\n".join(problems), file=self.out)
+            say(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found; "
+                "the last good site is still served.", file=self.out, flush=True)
             return False
         except Exception as error:  # a bug of the build: keep serving, and say so plainly
             self._keep(last_good)
-            traceback.print_exc(file=self.out)
+            say(traceback.format_exc(), file=self.out, end="")
             self.state.update([f"internal error: {type(error).__name__}: {error} (a fault of the build, not of "
                                "your text: the terminal shows where; the last good site is still served)"])
             return False
@@ -141,7 +142,7 @@ class Preview:
             with self.state.lock:
                 self.files = None
             self.state.update([])
-        print(done, file=self.out, flush=True)
+        say(done, file=self.out, flush=True)
         return True
 
     def _keep(self, last_good: dict[str, bytes] | None) -> None:
@@ -176,7 +177,7 @@ class Preview:
                 self.on_code_change()
                 return
             names = sorted({str(path.name) for path, _ in changed})
-            print(f"Changed: {', '.join(names)}; rebuilding.", file=self.out, flush=True)
+            say(f"Changed: {', '.join(names)}; rebuilding.", file=self.out, flush=True)
             self.build()
 
     # --- what the server sends ----------------------------------------------------------
@@ -285,12 +286,12 @@ def run_preview(rebuild: Callable[[Ready], str], site: Path, watched: list[Path]
     try:
         preview = Preview(rebuild, site, watched, port, on_code_change=restart)
     except OSError as e:
-        print(f"error: cannot serve on {HOST}:{port}: {e.strerror} (choose another port with --port N)", file=sys.stderr)
+        say(f"error: cannot serve on {HOST}:{port}: {e.strerror} (choose another port with --port N)", file=sys.stderr)
         return 1
     try:
         preview.start()
-        print(f"Serving {site} at {preview.url} (Ctrl-C to stop); watching "
-              + ", ".join(str(p) for p in watched), flush=True)
+        say(f"Serving {site} at {preview.url} (Ctrl-C to stop); watching "
+            + ", ".join(str(p) for p in watched), flush=True)
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
@@ -300,5 +301,5 @@ def run_preview(rebuild: Callable[[Ready], str], site: Path, watched: list[Path]
 
 def restart() -> None:
     """The build's own code changed: run the command again so the new code is used."""
-    print("The build's code changed; restarting the preview.", flush=True)
+    say("The build's code changed; restarting the preview.", flush=True)
     os.execv(sys.executable, [sys.executable, *sys.argv])

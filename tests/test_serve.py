@@ -173,6 +173,46 @@ def test_build_serve_prints_its_address_and_stops_on_ctrl_c(folder):
         process.stderr.close()
 
 
+def _page(url: str, wanted: str) -> None:
+    """Wait until ``url`` is served with ``wanted`` in it, or fail."""
+    deadline, seen = time.monotonic() + 3 * WAIT, None
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if wanted in (seen := response.read().decode("utf-8")):
+                    return
+        except OSError as error:  # not serving yet
+            seen = error
+        time.sleep(0.1)
+    pytest.fail(f"{url} was never served with {wanted!r}; last: {str(seen)[:200]}")
+
+
+def test_a_preview_whose_log_nobody_reads_serves_rebuilds_and_stops_without_a_traceback(folder):
+    """``build.py --serve | head -0``: the log's pipe is closed before its first line. The preview
+    serves all the same, rebuilds on an edit and stops on Ctrl-C, with nothing on its error stream."""
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    read, write = os.pipe()
+    os.close(read)  # nobody reads the log
+    command = [sys.executable, str(ROOT / "build.py"), "--serve", "--port", str(port),
+               "--source", str(folder.source), "--out", str(folder.site)]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=write, stderr=subprocess.PIPE, text=True)
+    os.close(write)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _page(url + "text.html", "Vice Minister Thach")
+        folder.edit(folder.source, "Vice Minister Thach</persName>", "Vice Minister Thach (edited)</persName>")
+        _page(url + "text.html", "Thach (edited)")
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+    finally:
+        process.kill()
+        errors = process.stderr.read()
+        process.stderr.close()
+    assert errors == ""
+
+
 @pytest.mark.parametrize("args", [["--port", "8001"], ["--serve", "--check"]], ids=["port without serve", "serve with check"])
 def test_a_contradictory_preview_command_is_a_usage_error(args):
     result = run_build(*args)
