@@ -280,6 +280,8 @@ class Visit:
     expect_errors: bool = False
     pending: set = field(default_factory=set)  # requests asked and neither answered nor failed yet
     failed: list[str] = field(default_factory=list)  # the addresses of requests that failed
+    listening: list = field(default_factory=list)  # (event, handler): what open_tab hears of the tab
+    done: bool = False  # the test is done with the tab (``_Contexts.done_with``)
 
     def settle(self, seconds: float = 15.0) -> None:
         """Wait until the page has brought in all it asks for: its load event, then, in the full
@@ -300,6 +302,8 @@ def is_local(url: str) -> bool:
     return parts.scheme in ("file", "data", "about", "blob") or parts.hostname == LOCAL_HOST
 
 
+#: The size of a new tab's window, Playwright's default for a context that sets none (``_Contexts``).
+DEFAULT_VIEWPORT = {"width": 1280, "height": 720}
 #: What a tab can be given of its own; every other option (scripts off, the pages' policy bypassed)
 #: is its context's, and ``full_browser`` and ``fresh`` choose the browser and the context.
 TAB_OPTIONS = ("viewport", "color_scheme")
@@ -308,7 +312,8 @@ TAB_OPTIONS = ("viewport", "color_scheme")
 class _Contexts:
     """The browser's contexts, one for each set of context options, shared by the tests of a worker:
     a context of its own for every tab would cost a new renderer process each time. Each test has
-    tabs of its own. Every request to anywhere but 127.0.0.1 is recorded for the tab that made it,
+    tabs of its own while it runs; a tab it is done with is made new again for the next
+    (``done_with``). Every request to anywhere but 127.0.0.1 is recorded for the tab that made it,
     and fails at the proxy of nowhere (``NOWHERE``). A context whose tabs must load everything
     afresh (``fresh``: to see and weigh all that a page brings in) routes every request, which
     turns the HTTP cache off and stops the request to elsewhere before the proxy; the others keep
@@ -318,6 +323,7 @@ class _Contexts:
     def __init__(self, browsers):
         self._browsers = browsers
         self._made: dict[tuple, object] = {}
+        self._idle: dict[tuple, list] = {}      # tabs a test is done with, made new again, by context
         self.visits: dict[object, Visit] = {}   # by tab
         self.unclaimed: list[str] = []          # stopped requests of a tab no test opened (a pop-up)
 
@@ -329,7 +335,35 @@ class _Contexts:
             if fresh:
                 context.route("**/*", self._fresh)
             self._made[key] = context
-        return self._made[key].new_page()
+            self._idle[key] = []
+        idle = self._idle[key]
+        return idle.pop() if idle else self._made[key].new_page()
+
+    def done_with(self, visit: Visit) -> None:
+        """A test is done with the tab of ``visit``: it hears no more of it, and the tab is made
+        what a new tab of its context is, for the next test to take, as a new tab costs about 0.1 s
+        of processor time (or closed, if it cannot be). A blank page, the window's default size and
+        colours, the media of a screen, and the pointer outside the window, where a new tab has it
+        nowhere: nothing of a test's page is shown, hovered or emulated in the next test's."""
+        if visit.done:
+            return
+        visit.done = True
+        page = visit.page
+        for event, handler in visit.listening:
+            page.remove_listener(event, handler)
+        self.visits.pop(page, None)
+        key = next((key for key, context in self._made.items() if context == page.context), None)
+        if page.is_closed() or key is None:
+            return
+        try:
+            page.goto("about:blank", timeout=5000)
+            page.mouse.move(-1, -1)
+            page.set_viewport_size(DEFAULT_VIEWPORT)
+            page.emulate_media(media="null", color_scheme="light")
+        except Exception:  # noqa: BLE001 - a tab that will not be reset is closed, as before
+            page.close()
+            return
+        self._idle[key].append(page)
 
     def _record(self, request):
         if is_local(request.url):
@@ -361,14 +395,14 @@ def contexts(browsers):
 
 @pytest.fixture
 def open_tab(contexts):
-    """A fresh tab, in the headless shell, or in the full browser with ``full_browser=True`` (for all
-    that a page's load brings in: the shell never asks for its icon). With ``fresh=True`` (always in
-    the full browser) the tab takes nothing from the HTTP cache, for a test that sees or weighs all
-    that a page brings in. Requests to anywhere but 127.0.0.1 are recorded and stopped before they
-    leave the machine. Any console error or failed request on any page a test opens fails that test
-    when it ends (in the full browser, the site's icon included), unless the tab was opened with
-    ``expect_errors=True``. The tab's width and colours are its own; its other options choose the
-    context it opens in."""
+    """A tab of the test's own, new or made new again (``_Contexts.done_with``), in the headless
+    shell, or in the full browser with ``full_browser=True`` (for all that a page's load brings in:
+    the shell never asks for its icon). With ``fresh=True`` (always in the full browser) the tab
+    takes nothing from the HTTP cache, for a test that sees or weighs all that a page brings in.
+    Requests to anywhere but 127.0.0.1 are recorded and stopped before they leave the machine. Any
+    console error or failed request on any page a test opens fails that test when it ends (in the
+    full browser, the site's icon included), unless the tab was opened with ``expect_errors=True``.
+    The tab's width and colours are its own; its other options choose the context it opens in."""
     visits = []
 
     def open_(expect_errors: bool = False, full_browser: bool = False, fresh: bool = False, **options) -> Visit:
@@ -382,17 +416,22 @@ def open_tab(contexts):
         visits.append(visit)
         contexts.visits[page] = visit
 
+        def on(event: str, handler) -> None:
+            page.on(event, handler)
+            visit.listening.append((event, handler))
+
+
         def response(r):
             visit.responses.append(r)
             if r.status >= 400 and is_local(r.url):
                 visit.errors.append(f"HTTP {r.status}: {r.url}")
 
-        page.on("console", lambda m: visit.errors.append(f"console {m.type}: {m.text} ({m.location.get('url', '')})")
-                if m.type == "error" else None)
-        page.on("pageerror", lambda e: visit.errors.append(f"uncaught: {e}"))
-        page.on("response", response)
-        page.on("request", lambda r: visit.pending.add(r))
-        page.on("requestfinished", lambda r: visit.pending.discard(r))
+        on("console", lambda m: visit.errors.append(f"console {m.type}: {m.text} ({m.location.get('url', '')})")
+           if m.type == "error" else None)
+        on("pageerror", lambda e: visit.errors.append(f"uncaught: {e}"))
+        on("response", response)
+        on("request", lambda r: visit.pending.add(r))
+        on("requestfinished", lambda r: visit.pending.discard(r))
 
         def failed(r):
             visit.pending.discard(r)
@@ -402,14 +441,13 @@ def open_tab(contexts):
             if is_local(r.url) and r.failure != "net::ERR_ABORTED":
                 visit.errors.append(f"failed: {r.url} {r.failure}")
 
-        page.on("requestfailed", failed)
+        on("requestfailed", failed)
         return visit
 
     yield open_
     seen = [f"{v.page.url}: {error}" for v in visits if not v.expect_errors for error in v.errors]
     for visit in visits:
-        contexts.visits.pop(visit.page, None)
-        visit.page.close()
+        contexts.done_with(visit)
     unclaimed, contexts.unclaimed[:] = list(contexts.unclaimed), []
     if unclaimed:
         seen.append(f"requests to elsewhere from a tab no test opened, stopped: {unclaimed}")

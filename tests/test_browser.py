@@ -8,7 +8,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from browsing import (LIMIT_BYTES, NAVIGATION, clickable_and_left_to_the_browser, first_links, in_viewport,
+from browsing import (DEFAULT_VIEWPORT, LIMIT_BYTES, NAVIGATION, clickable_and_left_to_the_browser, first_links, in_viewport,
                       pages_having, site_pages, weight)
 
 NOTEREF = "//a[@role='doc-noteref']"
@@ -265,6 +265,29 @@ def test_a_request_to_another_host_is_caught_and_never_sent(tmp_path, serve, ope
     visit.settle()
     assert sorted(visit.outside) == sorted(elsewhere)
     assert sorted(visit.failed) == sorted(elsewhere) and not [r for r in visit.responses if r.url in elsewhere]
+
+
+def test_a_tab_made_new_again_shows_nothing_of_the_test_before(served, contexts, open_tab):
+    """The tabs are handed from test to test (``_Contexts.done_with``): one left narrow, dark, in
+    print, on another page and hovering a name comes back as a new tab would be."""
+    before = open_tab()
+    page = before.page
+    page.goto(served + "text.html")
+    state = """() => [matchMedia('print').matches, matchMedia('(prefers-color-scheme: dark)').matches,
+                      innerWidth, document.querySelectorAll('body:hover, body :hover').length]"""
+    page.locator("a.name").first.hover()
+    assert page.evaluate(state)[3] > 0
+    page.set_viewport_size({"width": 375, "height": 667})
+    page.emulate_media(media="print", color_scheme="dark")
+    assert page.evaluate(state)[:3] == [True, True, 375]
+    contexts.done_with(before)
+    after = open_tab()
+    assert after.page is page and page.url == "about:blank"
+    page.emulate_media(media="screen")  # the tip shows on screens only
+    page.goto(served + "text.html")
+    page.wait_for_timeout(300)  # a pointer still over the page would have hovered by now (a new tab: none)
+    assert page.evaluate(state) == [False, False, DEFAULT_VIEWPORT["width"], 0]
+    assert not page.locator("[role=tooltip]").is_visible()
 
 
 # --- the icon, the policy, the guard -----------------------------------------------------
