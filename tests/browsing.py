@@ -420,7 +420,6 @@ def open_tab(contexts):
             page.on(event, handler)
             visit.listening.append((event, handler))
 
-
         def response(r):
             visit.responses.append(r)
             if r.status >= 400 and is_local(r.url):
