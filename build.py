@@ -226,12 +226,12 @@ def main(argv: list[str] | None = None, *, ending: bool = False) -> int:
             say(diagnostic, file=sys.stderr)
         count = len(failure.diagnostics)
         say(f"{count} problem{'s' if count != 1 else ''} found; "
-              + ("nothing written." if args.check else "the previous site is unchanged."), file=sys.stderr)
+            + ("nothing written." if args.check else "the previous site is unchanged."), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         if args.check or live_build(args.out) == live:
             say("Interrupted; " + ("nothing written." if args.check else "the previous site is unchanged."),
-                  file=sys.stderr)
+                file=sys.stderr)
         else:  # after the switch to the new site, as the old builds were cleared away
             say(f"Interrupted; {args.out}/ is the new site, whole.", file=sys.stderr)
         return 130  # as a shell reports a program that Ctrl-C stopped
@@ -242,12 +242,12 @@ def main(argv: list[str] | None = None, *, ending: bool = False) -> int:
         say(f"Built {args.out}/ in {seconds:.2f} s: {summary(links, files)}. Open {args.out}/index.html.")
     if args.lock_anchors:
         say(f"Locked {len(added)} new anchor{'s' if len(added) != 1 else ''} in {LOCK.relative_to(ROOT)}"
-              + (": " + ", ".join(added) if added else "."))
+            + (": " + ", ".join(added) if added else "."))
     else:
         new = unlocked(files, lock)
         if new:
             say(f"{len(new)} new anchor{'s are' if len(new) != 1 else ' is'} not in the lock yet; "
-                  f"run build.py --lock-anchors when they are final.")
+                f"run build.py --lock-anchors when they are final.")
     return 0
 
 

@@ -158,7 +158,7 @@ BROWSERS = {"shell": ("chromium-headless-shell", "Chromium's headless shell (Deb
             "full": ("chromium", "Chromium (Debian package chromium)")}
 
 
-def chromium_path(kind: str = "full") -> str | None:
+def chromium_path(kind: str) -> str | None:
     return shutil.which(BROWSERS[kind][0])
 
 

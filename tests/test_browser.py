@@ -8,8 +8,8 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from browsing import (DEFAULT_VIEWPORT, LIMIT_BYTES, NAVIGATION, clickable_and_left_to_the_browser, first_links, in_viewport,
-                      pages_having, site_pages, weight)
+from browsing import (DEFAULT_VIEWPORT, LIMIT_BYTES, NAVIGATION, clickable_and_left_to_the_browser, first_links,
+                      in_viewport, pages_having, site_pages, weight)
 
 NOTEREF = "//a[@role='doc-noteref']"
 #: Every page that shows the document or part of it; the full views show all of it, under the

@@ -28,7 +28,7 @@ def test_tei_satisfies_the_editions_schematron_rules(tei):
 def test_every_source_file_is_valid_against_the_official_tei_p5_schema(tei_all):
     """Every document and the shared apparatus, in one test: a test worker that runs it compiles the
     official schema, a quarter of a minute of processor time, and one worker is enough."""
-    files = sorted((SOURCE.parent).glob("*.xml"))
+    files = sorted(SOURCE.parent.glob("*.xml"))
     assert SOURCE in files and SOURCE.parent / "apparatus.xml" in files and len(files) >= 7
     invalid = {path.name: str(tei_all.error_log) for path in files if not tei_all.validate(load_tei(path).tree)}
     assert invalid == {}
