@@ -17,11 +17,14 @@ preview: over five saves of one document, the time from saving it to the preview
 changed page (the median is ``preview_edit_s``), and to its serving the whole site with the
 search index; and the time of a plain ``build.py`` after one more change, with the cache the
 builds before left (the median of five, each after a change of its own, is ``rebuild_one_s``; its
-processor time, ``rebuild_one_cpu_s``).
+processor time, ``rebuild_one_cpu_s``). Last, the search indexes of the largest edition are made
+again from the same records, apart, for the processor time Pagefind's program alone needs
+(``search_index``): a share of any cold build that this edition's code cannot shorten.
 The figures go to ``benchmarks/results/corpus.json`` (not in git) for other tools:
 ``{"rows": [{"documents", "pages", "bytes", "wall_s", "cpu_s", "peak_mib"}, …],
 "preview_edit_s", "preview": {"page_s", "page_slowest_s", "whole_s", "whole_slowest_s"},
 "rebuild_one_s", "rebuild_one_runs_s", "rebuild_one_cpu_s", "largest_page": {"path", "bytes"},
+"search_index": {"indexes", "passages", "cpu_s"},
 "host_reference_s": [before, after]}``
 (the machine's speed before and after the measurements: ``host.py``).
 
@@ -35,6 +38,7 @@ import argparse
 import io
 import json
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -51,6 +55,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from host import described, reference_seconds  # noqa: E402 - beside this file
+from edition.parallel import available  # noqa: E402
 
 ORIGINALS = (170, 172, 173, 174, 175)  # Document 171 is the centre: it is not copied
 FIRST_COPY = 1000
@@ -182,6 +187,27 @@ def preview_edit(central: Path, site: Path, edits: int = EDITS) -> dict:
             "whole_s": round(statistics.median(wholes), 3), "whole_slowest_s": round(max(wholes), 3)}
 
 
+def search_indexing(central: Path) -> dict:
+    """Pagefind's part of a cold build: the edition's search indexes made again here, one after
+    another from the same records as the build's (``edition.search``), and the processor time of
+    Pagefind's processes alone. Whatever the rest of the build costs, it needs this much of the cores."""
+    from build import load_edition
+    from edition import search
+    from edition.model import build_model
+    from edition.resolve import resolve
+
+    links = resolve(build_model(*load_edition(central)), "https://example.org/")
+    binary, passages = search._binary(), 0
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    for shard in search.shards(links):
+        found = search.shard_records(links, shard)
+        passages += len(found)
+        search._index(shard.folder, found, binary)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"indexes": len(search.shards(links)), "passages": passages,
+            "cpu_s": round(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, 3)}
+
+
 def _fetch(url: str) -> str:
     try:
         with urllib.request.urlopen(url, timeout=30) as response:
@@ -227,10 +253,11 @@ def main() -> int:
         rebuilds.append(measured["wall_s"])
         rebuild_cpus.append(measured["cpu_s"])
     rebuild = statistics.median(rebuilds)
+    indexing = search_indexing(central)
     host = [host_before, reference_seconds()]
     results = {"rows": rows, "preview_edit_s": edit, "preview": previewed, "rebuild_one_s": rebuild,
                "rebuild_one_runs_s": rebuilds, "rebuild_one_cpu_s": statistics.median(rebuild_cpus),
-               "largest_page": largest, "host_reference_s": host}
+               "largest_page": largest, "search_index": indexing, "host_reference_s": host}
     (ROOT / "benchmarks" / "results").mkdir(exist_ok=True)
     (ROOT / "benchmarks" / "results" / "corpus.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     tmp.cleanup()
@@ -257,6 +284,10 @@ def main() -> int:
                 largest["bytes"] <= PAGE_BYTES, f"<= {PAGE_BYTES:,}")]
     for text, ok, target in checks:
         print(f"{'ok ' if ok else 'MISS'} {text} (target {target})")
+    cores = available()
+    print(f"the search index of {big['documents']} documents alone ({indexing['passages']:,} passages in "
+          f"{indexing['indexes']} indexes): {indexing['cpu_s']:.2f} s of Pagefind's processor time, so at least "
+          f"{indexing['cpu_s'] / cores:.2f} s of any cold build's wall time on {cores} core{'s' if cores != 1 else ''}")
     print(described(*host))
     print("written: benchmarks/results/corpus.json")
     return 0 if all(ok for _, ok, _ in checks) else 1
