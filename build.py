@@ -40,7 +40,7 @@ from edition import file_facts
 from edition.summary import summary
 from edition.parallel import available
 from edition.validate import start_validation
-from edition.write import digest_of, live_build, publish
+from edition.write import Publication, digest_of, live_build
 
 ROOT = Path(__file__).resolve().parent
 SOURCE = ROOT / "source" / "frus1969-76ve13-d171.xml"
@@ -93,6 +93,7 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
             [(s, SCHEMA / "edition.rng") for s in [tei, *others]] + [(apparatus, SCHEMA / "apparatus.rng")],
             SCHEMA / "edition.sch", workers, store)
         index: Indexing | None = None
+        publication: Publication | None = None
         try:
             edition = build_model(tei, others, apparatus)
             links = resolve(edition, read_base_url(SETTINGS) if base_url is None else base_url)
@@ -115,12 +116,31 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
             files, anchors = keep_anchors(files, read_lock(lock, missing_ok=locking), found)
             # a page given an alias is new bytes: its digest, made with its part, is not its own
             digests = {path: digest for path, digest in digests.items() if files[path] is rendered[path]}
+            # each file's SHA-256 for the manifest and the writing: the parts' and indexes' come with them
+            for path, data in files.items():
+                if path not in digests:
+                    digests[path] = kept.digest(path, data) if kept is not None else digest_of(data)
             if ready is not None and not index.done():
                 ready(files, False)  # the pages, checked: served while Pagefind finishes
+            if site is not None:  # and written meanwhile into the new build, with the indexes made already
+                publication = Publication(site)
+                publication.add(files, digests)
+                publication.add(*index.finished())
             indexes, hashed = index.files()  # the search index, under pagefind/
             files.update(indexes)
             digests.update(hashed)
+            files[MANIFEST] = manifest(files, anchors, edition, links.base_url, digests,
+                                       kept.lines if kept is not None else None)
+            if kept is not None:
+                kept.written(files)
+            if ready is not None:
+                ready(files, True)
+            if publication is not None:
+                publication.add(files, digests)
+                publication.finish()
         except BaseException as stopped:
+            if publication is not None:
+                publication.abandon()  # the live site stays as it was
             if index is not None:
                 index.close()  # the processes still making indexes, if any, are not waited for
             if isinstance(stopped, KeyboardInterrupt):  # Ctrl-C: no process of the build is left either
@@ -128,18 +148,6 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
             else:
                 validated()  # raises the validation's problems, if there are any
             raise
-        # each file's SHA-256 for the manifest and the writing: the parts' and indexes' came with them
-        for path, data in files.items():
-            if path not in digests:
-                digests[path] = kept.digest(path, data) if kept is not None else digest_of(data)
-        files[MANIFEST] = manifest(files, anchors, edition, links.base_url, digests,
-                                   kept.lines if kept is not None else None)
-        if kept is not None:
-            kept.written(files)
-        if ready is not None:
-            ready(files, True)
-        if site is not None:
-            publish(files, site, digests)
         return links, files
 
 

@@ -265,6 +265,17 @@ class Indexing:
         """Whether every index is made (``files`` would not wait)."""
         return all(future.done() for future in self._futures) and (self._forked is None or self._forked.ready())
 
+    def finished(self) -> tuple[dict[str, bytes], dict[str, str]]:
+        """The files and SHA-256 of the indexes made already (taken from the cache, or done), without waiting."""
+        files: dict[str, bytes] = {}
+        digests: dict[str, str] = {}
+        for future in self._futures:
+            if future.done() and future.exception() is None:
+                made, hashed = future.result()
+                files.update(made)
+                digests.update(hashed)
+        return files, digests
+
     def files(self) -> tuple[dict[str, bytes], dict[str, str]]:
         """The indexes' files, by path, and their SHA-256 (``digests_of``: kept with each index)."""
         if self._forked is not None:

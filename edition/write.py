@@ -3,7 +3,9 @@
 Every build is written into a directory of its own beside the site; ``site`` itself
 is a symbolic link that is switched to the new build in one atomic rename. A
 build that fails or is killed at any moment leaves the previous site untouched;
-its half-written directory is removed by the next build.
+its half-written directory is removed at once (a failure) or by the next build (a kill).
+A large edition's pages are written while the search index is being finished
+(``Publication``): the switch comes only when every file is in.
 
 Builds are byte-identical; with ``SOURCE_DATE_EPOCH`` set, so are the files'
 modification times, which then come from it and not from the clock. A large
@@ -24,6 +26,7 @@ import os
 import pickle
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from .diagnostics import BuildFailed, Diagnostic, display_path
@@ -46,60 +49,100 @@ def builds_dir(site: Path) -> Path:
 
 def publish(files: dict[str, bytes], site: Path, digests: dict[str, str] | None = None) -> Path:
     """Write ``files`` as the new site and switch ``site`` to it; return the build directory.
+    ``digests``: the SHA-256 of files already worked out (the manifest's), by path."""
+    publication = Publication(site)
+    try:
+        publication.add(files, digests)
+        return publication.finish()
+    except BaseException:
+        publication.abandon()
+        raise
+
+
+class Publication:
+    """A new build of the site, written while the build goes on: ``add`` files as they are ready
+    (a large edition's pages while Pagefind finishes the search index), then ``finish`` switches
+    the site to it, or ``abandon`` removes it; until ``finish``, the live site is untouched.
 
     The new build is the spare made over (or a new directory): a file it holds already with the
     same bytes (by the SHA-256 each build records beside itself, ``DIGESTS``) stays as it is; one the
-    live build holds is linked from it; any other is written. ``digests``: the SHA-256 of files
-    already worked out (the manifest's), by path."""
-    digests_known = digests or {}
-    site = site.absolute()
-    builds = builds_dir(site)
-    stamp = source_date_epoch()
+    live build holds is linked from it; any other is written."""
+
+    def __init__(self, site: Path):
+        self.site = site.absolute()
+        self._stamp = source_date_epoch()
+        builds = builds_dir(self.site)
+        with _writing(self.site):
+            builds.mkdir(parents=True, exist_ok=True)
+            self._previous = live_build(self.site)
+            self.build, self._held = _claim_spare(builds, self._previous)
+        self._known: dict[str, list] | None = None  # the live build's record, read if a file is not in the spare
+        self._made = {str(self.build)}
+        self._written: dict[str, list] = {}
+        self._live = False  # switched to: from then on the site's, never removed by ``abandon``
+
+    def add(self, files: dict[str, bytes], digests: dict[str, str] | None = None) -> None:
+        """Put ``files`` in the new build (each path once: one added before stays as it was)."""
+        digests_known = digests or {}
+        build, held, stamp, made = str(self.build), self._held, self._stamp, self._made
+        before = f"{self._previous}/" if self._previous is not None else ""
+        with _writing(self.site):
+            # Plain strings and file descriptors: a thousand documents make tens of thousands of files.
+            for relative, data in sorted(files.items()):
+                if relative in self._written:
+                    continue
+                target = f"{build}/{_inside(relative)}"
+                digest = digests_known.get(relative) or digest_of(data)
+                there = held.pop(relative, None)
+                if there is not None and there[0] == digest and _unchanged(target, there, stamp):
+                    self._written[relative] = there  # the spare has it as it should be
+                    continue
+                if there is not None:
+                    _remove(target)
+                folder = target.rpartition("/")[0]
+                if folder not in made:
+                    os.makedirs(folder, exist_ok=True)
+                    made.add(folder)
+                if self._known is None:
+                    self._known = _read_digests(self._previous) if self._previous is not None else {}
+                kept = self._known.get(relative)
+                if (kept is not None and kept[0] == digest and _unchanged(before + relative, kept, stamp)
+                        and _linked(before + relative, target)):
+                    mtime = kept[2]
+                else:
+                    mtime = _write(target, data)
+                    if stamp is not None:
+                        os.utime(target, (stamp, stamp))
+                        mtime = stamp * 1_000_000_000
+                self._written[relative] = [digest, len(data), mtime]
+
+    def finish(self) -> Path:
+        """Switch the site to the new build, once every file is added; the build directory."""
+        with _writing(self.site):
+            for relative in self._held:  # what the spare held and this build has not
+                _remove(f"{self.build}/{relative}")
+            _write_digests(self.build, self._written)
+            self.build.chmod(0o755)
+            _switch(self.site, self.build)
+            self._live = True
+        _remove_old_builds(builds_dir(self.site), keep=[self.build] + ([self._previous] if self._previous is not None else []))
+        return self.build
+
+    def abandon(self) -> None:
+        """Remove the new build, half-made (the build failed or was stopped): the live site stays as it was."""
+        if not self._live:
+            shutil.rmtree(self.build, ignore_errors=True)
+
+
+@contextmanager
+def _writing(site: Path):
+    """A file that cannot be written: one located error, not a traceback."""
     try:
-        builds.mkdir(parents=True, exist_ok=True)
-        previous = live_build(site)
-        build, held = _claim_spare(builds, previous)
-        known: dict[str, list] | None = None  # the live build's record, read if a file is not in the spare
-        made = {str(build)}
-        before = f"{previous}/" if previous is not None else ""
-        written: dict[str, list] = {}
-        # Plain strings and file descriptors: a thousand documents make tens of thousands of files.
-        for relative, data in sorted(files.items()):
-            target = f"{build}/{_inside(relative)}"
-            digest = digests_known.get(relative) or digest_of(data)
-            there = held.pop(relative, None)
-            if there is not None and there[0] == digest and _unchanged(target, there, stamp):
-                written[relative] = there  # the spare has it as it should be
-                continue
-            if there is not None:
-                _remove(target)
-            folder = target.rpartition("/")[0]
-            if folder not in made:
-                os.makedirs(folder, exist_ok=True)
-                made.add(folder)
-            if known is None:
-                known = _read_digests(previous) if previous is not None else {}
-            kept = known.get(relative)
-            if (kept is not None and kept[0] == digest and _unchanged(before + relative, kept, stamp)
-                    and _linked(before + relative, target)):
-                mtime = kept[2]
-            else:
-                mtime = _write(target, data)
-                if stamp is not None:
-                    os.utime(target, (stamp, stamp))
-                    mtime = stamp * 1_000_000_000
-            written[relative] = [digest, len(data), mtime]
-        for relative in held:  # what the spare held and this build has not
-            _remove(f"{build}/{relative}")
-        _write_digests(build, written)
-        build.chmod(0o755)
-        _switch(site, build)
+        yield
     except OSError as e:
         where = display_path(Path(e.filename or site))
         raise BuildFailed([Diagnostic(display_path(site), 0, 0, f"cannot write the site: {e.strerror}: {where}",
                                       f"check that {display_path(site.parent)} is a folder and that you may write in it")]) from None
-    _remove_old_builds(builds, keep=[build] + ([previous] if previous is not None else []))
-    return build
 
 
 def _claim_spare(builds: Path, live: Path | None) -> tuple[Path, dict[str, list]]:

@@ -260,13 +260,15 @@ def test_ctrl_c_taken_by_a_helper_thread_stops_the_build_at_once(tmp_path):
     program = tmp_path / "pagefind"
     program.write_text("#!/bin/sh\nexec sleep 60\n", encoding="utf-8")
     program.chmod(0o755)
-    script = (f"import runpy, signal, sys, threading, time; sys.path.insert(0, {str(ROOT)!r}); import edition.search as s; "
+    builds, written = builds_dir(site), tmp_path / "written"  # the pages the new build holds while Pagefind works
+    script = (f"import pathlib, runpy, signal, sys, threading, time; sys.path.insert(0, {str(ROOT)!r}); import edition.search as s; "
               "files = s.Indexing.files\n"
               "def interrupt():\n"
               "    time.sleep(0.3)\n"
               "    [helper] = [t for t in threading.enumerate() if t.name == 'pagefind']\n"
               "    signal.pthread_kill(helper.ident, signal.SIGINT)\n"
               "def waiting(self):\n"
+              f"    pathlib.Path({str(written)!r}).write_text(' '.join(sorted(p.name for p in pathlib.Path({str(builds)!r}).glob('build-*/*.html'))))\n"
               "    threading.Thread(target=interrupt).start()\n"
               "    return files(self)\n"
               "s.Indexing.files = waiting\n"
@@ -281,6 +283,9 @@ def test_ctrl_c_taken_by_a_helper_thread_stops_the_build_at_once(tmp_path):
         os.killpg(process.pid, signal.SIGKILL)  # the stand-in for Pagefind, still asleep
     assert (process.returncode, out, err) == (130, "", "Interrupted; the previous site is unchanged.\n")
     assert time.monotonic() - started < 30, "the build heard Ctrl-C only when Pagefind had answered"
+    # the pages were written into the new build while Pagefind worked; the half-made build is gone
+    assert {"text.html", "diplomatic.html", "names.html"} <= set(written.read_text().split())
+    assert list(builds.iterdir()) == []
 
 
 # The command run as ``build.py`` is, its modules imported first (Python reads a module's text to

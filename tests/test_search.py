@@ -23,6 +23,7 @@ from edition.cache import Cache
 from edition.dependencies import edition_key
 from edition.model import XML_ID
 from edition.resolve import resolve
+from edition.write import DIGESTS, builds_dir
 from test_accessibility import axe, described
 from test_build import snapshot
 from test_html_valid import nu_errors
@@ -162,6 +163,8 @@ def test_a_pagefind_that_fails_fails_the_build_in_one_line_and_leaves_the_site(t
                      " unset it to use the Pagefind 1.5.2 that .venv/bin/pip install -e . installs)")
     assert rest == ["1 problem found; the previous site is unchanged."]
     assert snapshot(site) == before
+    # the new build, its pages written while Pagefind ran, is removed: only whole builds, with their records, are left
+    assert sorted(p.name for p in builds_dir(site).iterdir()) == [site.resolve().name, site.resolve().name + DIGESTS]
 
 
 def test_a_pagefind_that_does_not_answer_is_stopped_and_named(links, monkeypatch, tmp_path):
