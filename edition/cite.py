@@ -13,10 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lxml import etree
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
+from .escaping import escaped, markup, safe
 from .load import NS, XML_NS
 from .model import XML_ID, Document, Edition
 from .resolve import TEXT_PAGES, Links
@@ -64,8 +66,13 @@ class Facts:
 
 
 def facts(edition: Edition | Document) -> Facts:
-    """A document's facts (the edition's central document's, given the edition)."""
-    edition = edition.central if isinstance(edition, Edition) else edition
+    """A document's facts (the edition's central document's, given the edition): worked out once
+    for its file, since every page and download of the document asks for them."""
+    document = edition.central if isinstance(edition, Edition) else edition
+    return document.source.once("citation facts", lambda source: _facts(document))
+
+
+def _facts(edition: Document) -> Facts:
     v = edition.volume
     header = edition.source.root.find("tei:teiHeader", NS)
     licence = header.find("tei:fileDesc/tei:publicationStmt/tei:availability/tei:licence", NS)
@@ -100,6 +107,7 @@ def and_list(names: tuple[str, ...] | list[str], conjunction: str = "and") -> st
     return ", ".join(names[:-1]) + f", {conjunction} " + names[-1]
 
 
+@lru_cache(maxsize=1024)  # every citation of every passage gives its document's date
 def long_date(iso: str) -> str:
     """1972-12-22 -> December 22, 1972 (no locale: the same on every machine); every shape the
     edition's rules let a date have: a year (2006), a month (December 1972), a day, or a time in
@@ -125,27 +133,35 @@ def date_span(start: str, end: str) -> str:
     return f"{long_date(start)} – {long_date(end)}"
 
 
+@lru_cache(maxsize=1024)
 def mla_date(iso: str) -> str:
     day = dt.date.fromisoformat(iso)
     return f"{day.day} {_MLA_MONTHS[day.month - 1]} {day.year}"
 
 
 def _italic(value: str) -> Markup:
-    return Markup(f"<i>{escape(value)}</i>")
+    return markup(f"<i>{escaped(value)}</i>")
 
 
 def _join(*parts: Markup | str) -> Markup:
-    return Markup("").join(escape(part) for part in parts)
+    return markup("".join([safe(part) for part in parts]))
 
 
 # --- the formatted styles ------------------------------------------------------------------
 
+# Each style's words before the version are the same for every passage of a document: made once.
+
+@lru_cache(maxsize=64)
+def _chicago_note_lead(f: Facts) -> Markup:
+    return _join(f"“{f.title},” document {f.document} in {f.series}, vol. {f.volume}, ", _italic(f.book),
+                 f", ed. {and_list(f.editors)} ({f.place}: {f.publisher}, {f.year}); digital edition, ",
+                 _italic(f.edition_title))
+
+
 def chicago_note(f: Facts, url: str = "", passage: str = "") -> Markup:
     """Chicago Manual of Style, notes: a document in a volume of a series."""
     tail = "".join(f", {part}" for part in (passage, url) if part)
-    return _join(f"“{f.title},” document {f.document} in {f.series}, vol. {f.volume}, ", _italic(f.book),
-                 f", ed. {and_list(f.editors)} ({f.place}: {f.publisher}, {f.year}); digital edition, ",
-                 _italic(f.edition_title), f", version {f.version} ({long_date(f.date)}){tail}.")
+    return _join(_chicago_note_lead(f), f", version {f.version} ({long_date(f.date)}){tail}.")
 
 
 def chicago_bibliography(f: Facts, url: str = "") -> Markup:
@@ -155,23 +171,31 @@ def chicago_bibliography(f: Facts, url: str = "") -> Markup:
                  _italic(f.edition_title), f", version {f.version}, {long_date(f.date)}." + (f" {url}." if url else ""))
 
 
+@lru_cache(maxsize=64)
+def _mla_lead(f: Facts) -> Markup:
+    return _join(f"“{f.title}.” ", _italic(f.book), f", edited by {and_list(f.editors)}, {f.publisher}, {f.year}. "
+                 f"{f.series}, vol. {f.volume}, document {f.document}. ", _italic(f.edition_title))
+
+
 def mla(f: Facts, url: str = "", passage: str = "") -> Markup:
     """MLA Handbook, 9th edition: the volume is the container, the series follows; no "https://"."""
     shown = url.split("://", 1)[-1]
     tail = "".join(f", {part}" for part in (passage, shown) if part)
-    return _join(f"“{f.title}.” ", _italic(f.book), f", edited by {and_list(f.editors)}, {f.publisher}, {f.year}. "
-                 f"{f.series}, vol. {f.volume}, document {f.document}. ", _italic(f.edition_title),
-                 f", digital edition, version {f.version}, {mla_date(f.date)}{tail}.")
+    return _join(_mla_lead(f), f", digital edition, version {f.version}, {mla_date(f.date)}{tail}.")
+
+
+@lru_cache(maxsize=64)
+def _apa_lead(f: Facts) -> Markup:
+    editors = and_list([f"{initials(g)} {fam}" for g, fam in map(split_name, f.editors)], "&")
+    label = "Ed." if len(f.editors) == 1 else "Eds."
+    return _join(f"{f.title}. ({f.year}). In {editors} ({label}), ", _italic(f"{f.series}: Vol. {f.volume}. {f.book}"),
+                 f" (Document {f.document}). {f.publisher}. Digital edition, ", _italic(f.edition_title))
 
 
 def apa(f: Facts, url: str = "", passage: str = "") -> Markup:
     """APA, 7th edition: no author, so the title leads; the multivolume work's title in italics."""
-    editors = and_list([f"{initials(g)} {fam}" for g, fam in map(split_name, f.editors)], "&")
-    label = "Ed." if len(f.editors) == 1 else "Eds."
     where = f", {passage}" if passage else ""
-    return _join(f"{f.title}. ({f.year}). In {editors} ({label}), ", _italic(f"{f.series}: Vol. {f.volume}. {f.book}"),
-                 f" (Document {f.document}). {f.publisher}. Digital edition, ", _italic(f.edition_title),
-                 f" (Version {f.version}, {long_date(f.date)}){where}." + (f" {url}" if url else ""))
+    return _join(_apa_lead(f), f" (Version {f.version}, {long_date(f.date)}){where}." + (f" {url}" if url else ""))
 
 
 @dataclass(frozen=True)

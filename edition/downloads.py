@@ -6,7 +6,9 @@ note references as ``[note 1]`` and ``[editorial note a]``, the page break as ``
 """
 from __future__ import annotations
 
-from lxml import etree, html
+import threading
+
+from lxml import etree
 
 from .cite import DOWNLOADS_DIR, facts, long_date
 from .model import XML_ID, Document
@@ -23,18 +25,19 @@ def reading_text(links: Links, edition: Document | None = None) -> str:
     f = facts(edition)
     page = edition.pages["reading"]
     text, back = document_html(links, edition, page)  # as the reading page shows it
-    rendered = html.fragment_fromstring(str(text) + str(back), create_parent="div")
+    # parsed by libxml2's HTML parser, as lxml.html would, into plain elements (lxml.html's own
+    # classes cost a Python call for every element the code below looks at)
+    rendered = etree.fromstring(f"<html><body><div>{text}{back}</div></body></html>", _html_parser())[0][0]
     # Navigation is no text, and a note's reference reads as "[note 1]": changed once, in the
     # whole rendering, before the blocks are read from it.
     for hidden in _HIDDEN(rendered):
-        hidden.drop_tree()
+        _drop(hidden)
     for ref in _NOTE_REFERENCES(rendered):
         kind = "editorial note" if "editorial" in ref.get("class", "") else "note"
-        ref.text = f"[{kind} {ref.text_content().strip()}]"
-    by_id: dict[str, html.HtmlElement] = {}
-    for element in rendered.iter():
-        if element.get("id"):
-            by_id.setdefault(element.get("id"), element)
+        ref.text = f"[{kind} {_text_content(ref).strip()}]"
+    by_id: dict[str, etree._Element] = {}
+    for element in _WITH_ID(rendered):
+        by_id.setdefault(element.get("id"), element)
     address = links.url(page) or page
     example = next((b.get(XML_ID) for b in edition.citable if etree.QName(b).localname == "p"), "")
     lines = [
@@ -61,16 +64,45 @@ def reading_text(links: Links, edition: Document | None = None) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _text_of(block: html.HtmlElement) -> str:
+def _text_of(block: etree._Element) -> str:
     lines = _LINES(block)
     if lines:  # the wire's header: one line a part, as the source lays it out
-        return "\n" + "\n".join(" ".join(line.text_content().split()) for line in lines)
-    return " ".join(block.text_content().split())
+        return "\n" + "\n".join(" ".join(_text_content(line).split()) for line in lines)
+    return " ".join(_text_content(block).split())
+
+
+def _html_parser() -> etree.HTMLParser:
+    """This thread's HTML parser: one is made once a thread (making one costs as much as parsing a
+    document), and lxml's parsers are not to be shared between threads."""
+    if not hasattr(_THREAD, "parser"):
+        _THREAD.parser = etree.HTMLParser()
+    return _THREAD.parser
+
+
+_THREAD = threading.local()
+
+
+def _text_content(element: etree._Element) -> str:
+    """All the text within the element (lxml.html's ``text_content``)."""
+    return "".join(element.itertext())
+
+
+def _drop(element: etree._Element) -> None:
+    """Remove the element and what it holds, keeping the text that follows it (lxml.html's ``drop_tree``)."""
+    parent, tail = element.getparent(), element.tail
+    if tail:
+        previous = element.getprevious()
+        if previous is None:
+            parent.text = (parent.text or "") + tail
+        else:
+            previous.tail = (previous.tail or "") + tail
+    parent.remove(element)
 
 
 _HIDDEN = etree.XPath(" | ".join(f"//*[contains(concat(' ', @class, ' '), ' {name} ')]" for name in _NOT_TEXT))
 _NOTE_REFERENCES = etree.XPath("//a[@role='doc-noteref']")
 _LINES = etree.XPath("./p[contains(concat(' ', @class, ' '), ' line ')]")
+_WITH_ID = etree.XPath("descendant-or-self::*[@id != '']")
 
 
 def reading_text_file(links: Links, document: Document) -> dict[str, bytes]:

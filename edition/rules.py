@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Callable
 
 from lxml import etree
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from .diagnostics import BuildFailed
+from .escaping import escaped, markup, safe
 from .load import NS
 from .model import XML_ID
 from .quotations import quoted_passage, readings
@@ -29,9 +30,14 @@ class Renderer:
         self.view = view
         self.reading = view == "reading"
         self.anchors = anchors  # False where a block is shown a second time on one page
+        self._behaviours: dict[tuple, Behaviour] = {}  # by tag and @type: looked up once a view, not once an element
 
     def render(self, element: etree._Element) -> Markup:
-        return behaviour_for(element, self.links)(self, element)
+        key = (element.tag, element.get("type"))
+        behaviour = self._behaviours.get(key)
+        if behaviour is None:
+            behaviour = self._behaviours[key] = behaviour_for(element, self.links)
+        return behaviour(self, element)
 
     def inline(self, element: etree._Element) -> Markup:
         """Mixed content: text with white space collapsed as HTML shows it."""
@@ -39,11 +45,11 @@ class Renderer:
         for child in element:
             parts.append(self.render(child))
             parts.append(text(child.tail))
-        return Markup("".join(parts))  # every part is escaped already: joined as plain strings, faster
+        return markup("".join(parts))  # every part is escaped already: joined as plain strings, faster
 
     def blocks(self, element: etree._Element) -> Markup:
         """Element-only content: children rendered, white space between them dropped."""
-        return Markup("\n".join([self.render(child) for child in element]))
+        return markup("\n".join([self.render(child) for child in element]))
 
     def href(self, pointer: str) -> str:
         return self.links.href(pointer, self.page)
@@ -62,7 +68,10 @@ def document_html(links: Links, document, page: str, view: str = "reading") -> t
 # --- helpers ---------------------------------------------------------------------------
 
 def text(value: str | None) -> Markup:
-    return escape(collapsed(value)) if value else Markup("")
+    return markup(escaped(collapsed(value))) if value else _EMPTY
+
+
+_EMPTY = Markup("")
 
 
 def collapsed(value: str) -> str:
@@ -79,36 +88,30 @@ def collapsed(value: str) -> str:
     return joined
 
 
-def safe(part: Markup | str) -> str:
-    """A part as HTML: escaped, unless it is already (``escape`` would copy a Markup whole, and the
-    rendering nests them deeply)."""
-    return part if isinstance(part, Markup) else escape(part)
-
-
 def html(template: str, *parts: Markup | str) -> Markup:
     """``template`` (the code's own, trusted) with each part escaped in its place: what
     ``Markup(template).format`` does, without its slower formatter."""
-    return Markup(template.format(*[safe(part) for part in parts]))
+    return markup(template.format(*[safe(part) for part in parts]))
 
 
 def tag(name: str, content: Markup | str = "", **attrs: str | None) -> Markup:
     """An HTML element; attribute names ending in ``_`` lose it (``class_`` -> ``class``)."""
     # plain strings with explicit escaping: the same output as Markup.format, several times faster
-    rendered = "".join([f' {key.rstrip("_").replace("_", "-")}="{escape(value)}"'
+    rendered = "".join([f' {key.rstrip("_").replace("_", "-")}="{safe(value)}"'
                         for key, value in attrs.items() if value is not None])
-    return Markup("".join(("<", name, rendered, ">", safe(content), "</", name, ">")))
+    return markup("".join(("<", name, rendered, ">", safe(content), "</", name, ">")))
 
 
 def permalink(anchor: str, cite: bool | str = True) -> Markup:
     """The ¶ link to a passage's anchor and, for a passage of the text, its Cite link
     (to ``cite``, the Cite page of the passage's document; True: Document 171's)."""
-    a = escape(anchor)
+    a = escaped(anchor)
     link = (f'<a class="permalink" href="#{a}" title="Permanent link: #{a}">¶'
             f'<span class="visually-hidden"> Permanent link to this passage: {a}</span></a>')
     if not cite:  # entries of the apparatus (names, events) have an anchor, not a citation
-        return Markup(link)
-    page = escape(cite if isinstance(cite, str) else "cite.html")
-    return Markup(link + f'<a class="permalink cite-link" href="{page}#{a}" title="Cite this passage: #{a}">Cite'
+        return markup(link)
+    page = escaped(cite if isinstance(cite, str) else "cite.html")
+    return markup(link + f'<a class="permalink cite-link" href="{page}#{a}" title="Cite this passage: #{a}">Cite'
                          f'<span class="visually-hidden"> this passage: {a}</span></a>')
 
 

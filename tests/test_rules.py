@@ -78,3 +78,17 @@ def test_white_space_collapses_as_a_regular_expression_would():
     values += [f"{s}a{s}{s}b{s}" for s in spaces] + spaces
     for value in values:
         assert collapsed(value) == re.sub(r"\s+", " ", value), repr(value)
+
+
+def test_the_renderings_escaping_is_markupsafes_for_every_character():
+    # edition/escaping.py escapes as markupsafe.escape does, faster; the rendering's helpers use it
+    from markupsafe import Markup, escape
+
+    from edition.escaping import escaped, markup, safe
+    every = "".join(chr(c) for c in range(0x250)) + "“”’…–— \u00a0\u2028\U0001F600"
+    assert escaped(every) == str(escape(every))
+    for value in (every, "a & b", "<p>", "'\"", "&amp;", ""):
+        assert escaped(value) == str(escape(value))
+        assert type(markup(value)) is Markup and markup(value) == Markup(value)
+        assert safe(value) == str(escape(value)) and safe(Markup(value)) == value
+    assert safe(3) == "3"
