@@ -60,6 +60,10 @@ def _one(value) -> str:
     """``value`` as JSON on one line; a string, or a dict of strings (a file's digest), directly."""
     if isinstance(value, str):
         return _STRING(value)
+    if type(value) is dict and len(value) == 1:  # a file's digest: tens of thousands of them
+        [(k, v)] = value.items()
+        if type(k) is str and type(v) is str:
+            return "{" + _STRING(k) + ": " + _STRING(v) + "}"
     if isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
         return "{" + ", ".join(f"{_STRING(k)}: {_STRING(v)}" for k, v in sorted(value.items())) + "}"
     return _ENCODE(value)
@@ -74,10 +78,10 @@ def _readable_json(data: dict, lines: dict | None = None) -> str:
 
     def line(name: str, k: str, v) -> str:
         if lines is None:
-            return f"    {_one(k)}: {_one(v)}"
+            return f"    {_STRING(k)}: {_one(v)}"  # every key is a string
         known = lines.get((name, k))
         if known is None or known[0] != v:
-            known = (v, f"    {_one(k)}: {_one(v)}")
+            known = (v, f"    {_STRING(k)}: {_one(v)}")
         used[(name, k)] = known
         return known[1]
 
