@@ -34,18 +34,6 @@ def site(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tei_all():
-    """The official TEI P5 schema, compiled when a test first asks for it: libxml2 takes about a
-    quarter of a minute. One test does (tests/test_tei.py, every source file), so that only the
-    test worker that runs it pays for it."""
-    from lxml import etree
-
-    if not TEI_ALL.exists():
-        pytest.fail(f"the official TEI schema is missing: {TEI_ALL}")
-    return etree.RelaxNG(etree.parse(str(TEI_ALL)))
-
-
-@pytest.fixture(scope="session")
 def source_paragraphs() -> list[str]:
     """The paragraphs of the source text, as its blank lines divide them."""
     if not SOURCE_TEXT.exists():
