@@ -82,7 +82,8 @@ class Publication:
         self._live = False  # switched to: from then on the site's, never removed by ``abandon``
 
     def add(self, files: dict[str, bytes], digests: dict[str, str] | None = None) -> None:
-        """Put ``files`` in the new build (each path once: one added before stays as it was)."""
+        """Put ``files`` in the new build (each path once: one added before stays as it was, and
+        must be the same bytes, as far as ``digests`` tells)."""
         digests_known = digests or {}
         build, held, stamp, made = str(self.build), self._held, self._stamp, self._made
         before = f"{self._previous}/" if self._previous is not None else ""
@@ -90,6 +91,8 @@ class Publication:
             # Plain strings and file descriptors: a thousand documents make tens of thousands of files.
             for relative, data in sorted(files.items()):
                 if relative in self._written:
+                    if digests_known.get(relative, self._written[relative][0]) != self._written[relative][0]:
+                        raise ValueError(f"{relative!r} was added to the site with other bytes before")  # a bug
                     continue
                 target = f"{build}/{_inside(relative)}"
                 digest = digests_known.get(relative) or digest_of(data)

@@ -183,3 +183,27 @@ def test_the_build_after_a_killed_one_clears_what_it_left(tmp_path):
     spare = {p.name for p in builds.iterdir()} - {live, live + ".digests"}  # the build before, for the next
     assert after == before and len(spare) == 2 and not any(p.name.endswith(".digests") and p.stem not in spare
                                                              for p in builds.iterdir() if p.name in spare)
+
+
+def test_a_site_written_in_steps_switches_only_when_finished_and_keeps_no_stale_file(tmp_path):
+    """The build writes its pages while Pagefind finishes (write.Publication): the live site stays as it
+    was until the switch; a path added again with other bytes is a bug, never a stale page kept; a
+    build given up is removed whole."""
+    from edition.write import Publication, builds_dir, digest_of, publish
+
+    site = tmp_path / "site"
+    publish({"index.html": b"old"}, site)
+    publication = Publication(site)
+    publication.add({"index.html": b"new"}, {"index.html": digest_of(b"new")})
+    assert snapshot(site) == {"index.html": b"old"}
+    with pytest.raises(ValueError, match="index.html"):
+        publication.add({"index.html": b"newer"}, {"index.html": digest_of(b"newer")})
+    publication.add({"index.html": b"new", "pagefind/index.json": b"{}"})
+    publication.finish()
+    assert snapshot(site) == {"index.html": b"new", "pagefind/index.json": b"{}"}
+
+    given_up = Publication(site)
+    given_up.add({"index.html": b"other"})
+    given_up.abandon()
+    assert snapshot(site) == {"index.html": b"new", "pagefind/index.json": b"{}"}
+    assert not given_up.build.exists() and site.resolve().parent == builds_dir(site).resolve()
