@@ -2,6 +2,7 @@
 helpers to read pages as a reader sees them."""
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -31,6 +32,20 @@ def site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("built") / "site"
     build(SOURCE, out, base_url="")  # no public address, whatever source/edition.toml says
     return out
+
+
+def snapshot(site: Path) -> dict[str, bytes]:
+    """Every file of a built site (or any folder) by its path within it, with its bytes: what a reader
+    of it would get. Plain os.walk and strings: tests take it hundreds of times (test_atomic.py)."""
+    found = {}
+    top = str(site)
+    for folder, _, names in os.walk(top, followlinks=True):
+        for name in names:
+            path = os.path.join(folder, name)
+            if os.path.isfile(path):
+                with open(path, "rb") as file:
+                    found[os.path.relpath(path, top)] = file.read()
+    return found
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import pytest
 from lxml import html
 
 from build import LOCK, build
-from conftest import DIAGNOSTIC, SOURCE, run_build
+from conftest import DIAGNOSTIC, SOURCE, run_build, snapshot
 from edition.anchors import MANIFEST, lock_new_anchors, published_anchors, read_lock, site_anchors, unlocked
 from edition.diagnostics import BuildFailed
 
@@ -32,10 +32,6 @@ def renamed(tmp_path: Path) -> Path:
     for path in folder.glob("*.xml"):
         path.write_text(path.read_text(encoding="utf-8").replace('"#drv-3"', '"#drv-3a"'), encoding="utf-8")
     return source
-
-
-def snapshot(site: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(site)): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
 
 
 def lock_copy(tmp_path: Path, moved: dict | None = None) -> Path:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, snapshot
 
 #: Runs build.py's main with every step that touches the disk announced on stdout and
 #: held for a moment, so the test can kill the build exactly between two steps.
@@ -36,10 +36,6 @@ SLOW_BUILD = textwrap.dedent("""
     import build
     sys.exit(build.main(["--out", sys.argv[2]]))
 """)
-
-
-def snapshot(site: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(site)): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
 
 
 def built_site(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
@@ -101,17 +97,18 @@ def test_a_build_killed_between_any_two_disk_steps_leaves_the_previous_site_whol
     write starts from the same state: the live build, and the one before it kept as the spare
     that the next build is made in (or no spare: the build is made in a new directory)."""
     from build import build
-    from edition.write import builds_dir, publish
+    from edition.write import builds_dir, digests_of, publish
 
     site, before = built_site(tmp_path)
     files = build(ROOT / "source" / "frus1969-76ve13-d171.xml", None)  # what build.py --out writes
     # one page changed: written anew, every other file kept in the spare or linked from the live build
     files["names.html"] = files["names.html"].replace(b"</main>", b"<p>A change.</p></main>")
     new = {**before, "names.html": files["names.html"]}
+    hashed_before, hashed = digests_of(before), digests_of(files)  # as build.py hands them to the writing
 
     def starting_state() -> None:
-        publish(before, site)
-        publish(before, site)  # the live build, and the one before it kept
+        publish(before, site, hashed_before)
+        publish(before, site, hashed_before)  # the live build, and the one before it kept
         if not spare:
             live = site.resolve()
             for entry in builds_dir(site).iterdir():
@@ -127,7 +124,7 @@ def test_a_build_killed_between_any_two_disk_steps_leaves_the_previous_site_whol
             os.close(read)
             try:
                 with counted_steps(after_each) as steps:
-                    publish(files, site)
+                    publish(files, site, hashed)
                 os.write(write, str(steps()).encode())
             finally:
                 os._exit(0)
@@ -149,7 +146,7 @@ def test_a_build_killed_between_any_two_disk_steps_leaves_the_previous_site_whol
         assert found in (before, new), f"killed after disk step {step} of {total}: a mix of two builds"
         seen.append(found == new)
         # and the build after it writes the new site whole, whatever was left half-made
-        publish(files, site)
+        publish(files, site, hashed)
         assert snapshot(site) == new, f"the build after a kill at step {step} of {total}"
     assert not seen[0] and seen[-1] and seen == sorted(seen)  # before the switch, then after it
 

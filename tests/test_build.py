@@ -9,13 +9,9 @@ from pathlib import Path
 
 from lxml import etree
 
-from conftest import ROOT, SOURCE, mutate, run_build
+from conftest import ROOT, SOURCE, mutate, run_build, snapshot
 from build import build
 from edition.write import builds_dir
-
-
-def snapshot(site: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(site)): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
 
 
 def test_the_build_writes_every_view(site):

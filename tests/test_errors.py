@@ -6,11 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DIAGNOSTIC, SCHEMA as SCHEMA_FOLDER, SOURCE, line_col, mutate, run_build
-
-
-def snapshot(site: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(site)): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+from conftest import DIAGNOSTIC, SCHEMA as SCHEMA_FOLDER, SOURCE, line_col, mutate, run_build, snapshot
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import pytest
 from lxml import etree, html
 
 from browsing import in_viewport, site_files, site_pages
-from conftest import ROOT, edition_model
+from conftest import ROOT, edition_model, snapshot
 from edition import search
 from edition.cache import Cache
 from edition.dependencies import edition_key
@@ -25,7 +25,6 @@ from edition.model import XML_ID
 from edition.resolve import resolve
 from edition.write import DIGESTS, builds_dir
 from test_accessibility import axe, described
-from test_build import snapshot
 from test_html_valid import nu_errors
 
 FIRST_SEARCH_BYTES = 200_000  # what the search page and its first search may bring in, uncompressed
