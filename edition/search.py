@@ -17,7 +17,8 @@ switch. Each index is asked of a new ``pagefind --service`` (it starts in a few 
 every request written at once and the answers read in large pieces (``_ask``): the rendering,
 which holds Python's interpreter lock, is hardly interrupted. Pagefind needs about a fifth of
 a second of processor time for this edition, so an index once built is kept in the build's cache
-and taken again while its records, Pagefind and this module are unchanged. A large edition's
+and taken again while its records, Pagefind and this module are unchanged (an edit that changes no
+passage's text, metadata or filters does not run Pagefind; ``_made``). A large edition's
 index is in shards (``shards``), one a range of FRUS numbers, made side by side; a change makes
 again only the shard of the document changed, and the search page merges them.
 
@@ -44,7 +45,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from .cache import Cache, key
+from .cache import Cache, code, key
 from .dependencies import document_key
 from .cite import date_span, long_date
 from .diagnostics import BuildFailed, Diagnostic, display_path
@@ -330,7 +331,7 @@ def start_index(links: Links, store: Cache = Cache(None), base: str | None = Non
     for shard in shards(links):
         future: concurrent.futures.Future = concurrent.futures.Future()
         name = _cache_key(links, shard, binary, base) if store.folder is not None and base is not None else None
-        cached = _cached(store, name)
+        cached = _cached(store, _pointed_to(store, name))
         if cached is not None:
             future.set_result(cached)
         else:
@@ -341,12 +342,9 @@ def start_index(links: Links, store: Cache = Cache(None), base: str | None = Non
         def made(item: tuple[concurrent.futures.Future, Shard, str | None]) -> tuple[dict[str, bytes], dict[str, str]]:
             _, shard, name = item  # in a forked process
             try:
-                index = _digested(_index(shard.folder, shard_records(links, shard), binary))
+                return _made(store, shard.folder, shard_records(links, shard), binary, name)
             except _Failed as failed:
                 raise _failure(binary, str(failed)) from None
-            if name is not None:
-                store.put(name, pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
-            return index
         return Indexing(futures, binary, Forked(made, todo, min(len(todo), available())))
 
     def work() -> None:
@@ -356,10 +354,7 @@ def start_index(links: Links, store: Cache = Cache(None), base: str | None = Non
                     return
                 future, shard, name = todo.pop(0)
             try:
-                index = _digested(_index(shard.folder, shard_records(links, shard), binary))
-                if name is not None:
-                    store.put(name, pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
-                future.set_result(index)
+                future.set_result(_made(store, shard.folder, shard_records(links, shard), binary, name))
             except BaseException as e:  # handed to the build, which waits for it
                 future.set_exception(e)
 
@@ -378,13 +373,51 @@ def _cache_key(links: Links, shard: Shard, binary: Path, base: str) -> str | Non
     """What an index depends on: its folder, the parts of its documents (their TEI and what they
     point to), what every page depends on (``base``: the code, this module's among it, and the
     apparatus, which holds the names and events) and Pagefind's program (path, size, time); None if
-    the program cannot be looked at."""
+    the program cannot be looked at. Its entry names the key of the index's records (``_made``)."""
+    program = _program(binary)
+    if program is None:
+        return None
+    return key("search", shard.folder, PAGEFIND_VERSION, program, base,
+               *(document_key(links, base, document) for document in shard.documents))
+
+
+def _made(store: Cache, folder: str, found: list[Record], binary: Path, name: str | None) -> tuple[dict[str, bytes], dict[str, str]]:
+    """The index of ``found`` (``_index``) and its files' SHA-256; or the one made before of the same
+    records, the same Pagefind and this module: a change that shows in no passage's text, metadata or
+    filters (and a file whose passages an earlier build indexed) does not run Pagefind. ``name``, the
+    key of the index's documents, is kept naming the records' key: the next build finds the index
+    without working out its records."""
+    program = _program(binary)
+    by_records = None
+    if store.folder is not None and program is not None:
+        by_records = key("search records", folder, PAGEFIND_VERSION, program, code("search"),
+                         json.dumps([[r.url, r.content, r.meta, r.filters] for r in found], ensure_ascii=False, sort_keys=True))
+    index = _cached(store, by_records)
+    if index is None:
+        index = _digested(_index(folder, found, binary))
+        if by_records is not None:
+            store.put(by_records, pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
+    if name is not None and by_records is not None:
+        store.put(name, by_records.encode("ascii"))
+    return index
+
+
+def _pointed_to(store: Cache, name: str | None) -> str | None:
+    """The key of the records that the entry ``name`` names (``_made``); None if there is none."""
+    data = store.get(name) if name is not None else None
+    try:
+        return data.decode("ascii") if data is not None and len(data) == 64 else None
+    except UnicodeDecodeError:  # a damaged entry is a miss
+        return None
+
+
+def _program(binary: Path) -> str | None:
+    """Pagefind's program as the keys of indexes name it (path, size, time); None if it cannot be looked at."""
     try:
         program = binary.stat()
     except OSError:
         return None
-    return key("search", shard.folder, PAGEFIND_VERSION, str(binary.resolve()), f"{program.st_size} {program.st_mtime_ns}",
-               base, *(document_key(links, base, document) for document in shard.documents))
+    return f"{binary.resolve()} {program.st_size} {program.st_mtime_ns}"
 
 
 def _digested(files: dict[str, bytes]) -> tuple[dict[str, bytes], dict[str, str]]:

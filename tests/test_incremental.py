@@ -82,15 +82,15 @@ def test_a_changed_document_is_made_again_and_shows_its_change_and_no_other_docu
     assert b"(a test change)" in site["downloads/frus1969-76ve13-d174.txt"]
     # Made again: its validation, its plain facts (``file_facts``), its part (pages and downloads), the parts of the documents that
     # cite it (their links to it follow the words they quote), the pages of the whole edition, the
-    # search index of its range (the dossier's one), the quotation check of each file that quotes
-    # it or is it. Taken from the cache: every other document's part, every other file's validation
-    # and quotation check.
+    # search index of its range (the dossier's one: the index, under the key of its records, and that
+    # key, under the key of its documents), the quotation check of each file that quotes it or is it.
+    # Taken from the cache: every other document's part, every other file's validation and quotation check.
     citing = [p for p in folder.glob("*-d1*.xml")
               if p.name != "frus1969-76ve13-d174.xml" and "frus1969-76ve13/d174" in p.read_text(encoding="utf-8")]
     whole = sum(1 for path in site if path.endswith(".html") and not path.startswith(("d17", "text", "diplomatic", "cite")))
     quoting = [p for p in folder.glob("*.xml") if _quotes_held_text(p, of="d174" if "d174" not in p.name else "")]
     assert 0 < len(citing) < 5 and 0 < len(quoting) < 6
-    assert made == 1 + 1 + 1 + len(citing) + whole + 1 + len(quoting)
+    assert made == 1 + 1 + 1 + len(citing) + whole + 2 + len(quoting)
 
 
 def _quotes_held_text(path: Path, of: str) -> bool:

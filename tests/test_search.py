@@ -123,18 +123,34 @@ def test_the_index_is_the_same_bytes_however_pagefind_orders_a_filter(links):
 def test_an_index_already_built_from_the_same_records_is_taken_from_the_cache(links, monkeypatch, tmp_path):
     store, base = Cache(tmp_path), edition_key(links, ROOT / "templates")
     built = search.index_files(links, store, base)
-    (entry,) = tmp_path.glob("*/*")  # one index, one entry of the build's cache
+    # two entries of the build's cache: the index, under the key of its records, and under the key of
+    # its documents the records' key, so that a build finds it without working out the records
+    pointer, entry = sorted(tmp_path.glob("*/*"), key=lambda path: path.stat().st_size)
+    assert len(pointer.read_bytes()) == 64
 
     def no_pagefind(*args):
         raise search._Failed("Pagefind was asked")
     monkeypatch.setattr(search, "_index", no_pagefind)
     assert search.index_files(links, store, base) == built  # from the cache: Pagefind is not asked
-    for keeps_nothing in ((), (store,)):  # no cache, or no key of what the pages depend on
-        with pytest.raises(search.BuildFailed, match="Pagefind was asked"):
-            search.index_files(links, *keeps_nothing)
-    with pytest.raises(search.BuildFailed, match="Pagefind was asked"):  # the code, templates or apparatus changed
-        search.index_files(links, store, edition_key(links, ROOT / "templates") + "changed")
-    entry.write_bytes(entry.read_bytes()[:1000])  # an entry cut short
+    monkeypatch.setattr(search, "shard_records", lambda *args: pytest.fail("the records were worked out"))
+    assert search.index_files(links, store, base) == built  # found by its documents' key alone
+    monkeypatch.undo()
+    monkeypatch.setattr(search, "_index", no_pagefind)
+    # the code, templates or apparatus changed, or no key of what the pages depend on: the same
+    # records all the same, whose index is taken again
+    for changed in (base + "changed", None):
+        assert search.index_files(links, store, changed) == built
+    pointer.write_bytes(b"damaged")  # a damaged pointer: the records are worked out, and their index found
+    assert search.index_files(links, store, base) == built
+    with pytest.raises(search.BuildFailed, match="Pagefind was asked"):  # no cache
+        search.index_files(links)
+    records = search.shard_records
+    monkeypatch.setattr(search, "shard_records", lambda *args: [search.Record(r.url, r.content + " changed", r.meta, r.filters)
+                                                                for r in records(*args)])
+    with pytest.raises(search.BuildFailed, match="Pagefind was asked"):  # a passage's text changed (and so the key)
+        search.index_files(links, store, base + "and a passage")
+    monkeypatch.setattr(search, "shard_records", records)
+    entry.write_bytes(entry.read_bytes()[:1000])  # the index cut short
     with pytest.raises(search.BuildFailed, match="Pagefind was asked"):
         search.index_files(links, store, base)
 
