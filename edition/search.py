@@ -390,7 +390,7 @@ def _made(store: Cache, folder: str, found: list[Record], binary: Path, name: st
     program = _program(binary)
     by_records = None
     if store.folder is not None and program is not None:
-        by_records = key("search records", folder, PAGEFIND_VERSION, program, code("search"),
+        by_records = key("search records", folder, PAGEFIND_VERSION, program, code("search", "write"),  # write: the digests
                          json.dumps([[r.url, r.content, r.meta, r.filters] for r in found], ensure_ascii=False, sort_keys=True))
     index = _cached(store, by_records)
     if index is None:
