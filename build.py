@@ -120,12 +120,13 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
             for path, data in files.items():
                 if path not in digests:
                     digests[path] = kept.digest(path, data) if kept is not None else digest_of(data)
-            if ready is not None and not index.done():
-                ready(files, False)  # the pages, checked: served while Pagefind finishes
-            if site is not None:  # and written meanwhile into the new build, with the indexes made already
-                publication = Publication(site)
-                publication.add(files, digests)
-                publication.add(*index.finished())
+            if not index.done():  # while Pagefind finishes, the pages, checked, are served and written
+                if ready is not None:
+                    ready(files, False)
+                if site is not None:  # into the new build, with the indexes made already
+                    publication = Publication(site)
+                    publication.add(files, digests)
+                    publication.add(*index.finished())
             indexes, hashed = index.files()  # the search index, under pagefind/
             files.update(indexes)
             digests.update(hashed)
@@ -135,7 +136,8 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
                 kept.written(files)
             if ready is not None:
                 ready(files, True)
-            if publication is not None:
+            if site is not None:
+                publication = publication or Publication(site)
                 publication.add(files, digests)
                 publication.finish()
         except BaseException as stopped:
