@@ -268,14 +268,7 @@ class Indexing:
 
     def finished(self) -> tuple[dict[str, bytes], dict[str, str]]:
         """The files and SHA-256 of the indexes made already (taken from the cache, or done), without waiting."""
-        files: dict[str, bytes] = {}
-        digests: dict[str, str] = {}
-        for future in self._futures:
-            if future.done() and future.exception() is None:
-                made, hashed = future.result()
-                files.update(made)
-                digests.update(hashed)
-        return files, digests
+        return _merged(future.result() for future in self._futures if future.done() and future.exception() is None)
 
     def files(self) -> tuple[dict[str, bytes], dict[str, str]]:
         """The indexes' files, by path, and their SHA-256 (``digests_of``: kept with each index)."""
@@ -284,21 +277,29 @@ class Indexing:
             for future in self._futures:
                 if not future.done():
                     future.set_result(next(made))
-        files: dict[str, bytes] = {}
-        digests: dict[str, str] = {}
-        for future in self._futures:
-            try:
-                made, hashed = _awaited(future)
-            except _Failed as failed:
-                raise _failure(self._binary, str(failed)) from None
-            files.update(made)
-            digests.update(hashed)
+        files, digests = _merged(self._index_of(future) for future in self._futures)
         return dict(sorted(files.items())), digests
+
+    def _index_of(self, future: concurrent.futures.Future) -> tuple[dict[str, bytes], dict[str, str]]:
+        try:
+            return _awaited(future)
+        except _Failed as failed:
+            raise _failure(self._binary, str(failed)) from None
 
     def close(self) -> None:
         """Stop the processes still making indexes (threads end by themselves)."""
         if self._forked is not None:
             self._forked.close()
+
+
+def _merged(indexes) -> tuple[dict[str, bytes], dict[str, str]]:
+    """The files and SHA-256 of several indexes (each a pair of them), in one pair."""
+    files: dict[str, bytes] = {}
+    digests: dict[str, str] = {}
+    for made, hashed in indexes:
+        files.update(made)
+        digests.update(hashed)
+    return files, digests
 
 
 def _awaited(future: concurrent.futures.Future):
