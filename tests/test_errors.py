@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -9,12 +10,22 @@ import pytest
 from conftest import DIAGNOSTIC, SCHEMA as SCHEMA_FOLDER, SOURCE, line_col, mutate, run_build, snapshot
 
 
-@pytest.fixture
-def good_site(tmp_path) -> Path:
-    out = tmp_path / "out" / "site"
-    result = run_build("--out", str(out))
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory) -> Path:
+    """The folder of a site build.py wrote: the site's link and its builds beside it."""
+    out = tmp_path_factory.mktemp("out")
+    result = run_build("--out", str(out / "site"))
     assert result.returncode == 0, result.stderr
     return out
+
+
+@pytest.fixture
+def good_site(built_once, tmp_path) -> Path:
+    """A good site of the test's own, each as build.py wrote it: a copy of one built once (its
+    link is relative), since every test here would build the same."""
+    out = shutil.copytree(built_once, tmp_path / "out", symlinks=True)
+    assert snapshot(out / "site") == snapshot(built_once / "site")
+    return out / "site"
 
 
 def diagnostics(result) -> list[dict]:
