@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from copy import deepcopy
@@ -43,6 +44,18 @@ def site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("built") / "site"
     build(SOURCE, out, base_url="")  # no public address, whatever source/edition.toml says
     return out
+
+
+#: What a copy of the project leaves out: what is installed (the checkers' 142 MB among them), built,
+#: cached or left by tests.
+NOT_THE_PROJECT = (".venv", ".git", "site", ".site-builds", ".build-cache", "__pycache__", "*.egg-info",
+                   ".pytest_cache", "node_modules", "test-artifacts")
+
+
+def project_copy(folder: Path) -> Path:
+    """A copy of the project in ``folder``, to run build.py in: its own sources, lock and (empty) cache."""
+    shutil.copytree(ROOT, folder, ignore=shutil.ignore_patterns(*NOT_THE_PROJECT))
+    return folder
 
 
 def snapshot(site: Path) -> dict[str, bytes]:

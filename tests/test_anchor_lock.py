@@ -11,7 +11,7 @@ import pytest
 from lxml import html
 
 from build import LOCK, build
-from conftest import DIAGNOSTIC, SOURCE, run_build, snapshot
+from conftest import DIAGNOSTIC, SOURCE, project_copy, run_build, snapshot
 from edition.anchors import MANIFEST, lock_new_anchors, published_anchors, read_lock, site_anchors, unlocked
 from edition.diagnostics import BuildFailed
 
@@ -143,9 +143,7 @@ def test_locking_never_drops_an_anchor_or_a_move(tmp_path):
 
 def test_the_lock_anchors_option_creates_a_missing_lock_from_the_site(tmp_path):
     # Run a copy of the project, so the committed lock is never touched.
-    project = tmp_path / "project"
-    shutil.copytree(Path(LOCK).parents[1], project,
-                    ignore=shutil.ignore_patterns(".venv", ".git", "site", ".site-builds", "__pycache__", "*.egg-info"))
+    project = project_copy(tmp_path / "project")
     (project / "source" / "anchors.lock.json").unlink()
     import subprocess
     import sys

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from conftest import ROOT, SOURCE, mutate, run_build, snapshot
+from conftest import ROOT, SOURCE, mutate, project_copy, run_build, snapshot
 from build import build
 from edition.write import builds_dir
 
@@ -180,10 +180,7 @@ def test_the_command_leaves_its_report_and_its_cache_whole_when_it_ends(tmp_path
     # them. A copy of the project has a cache of its own (.build-cache beside build.py); its writer
     # thread is slowed, so that entries are still waiting to be written when the build is done, and
     # its output is a buffered pipe.
-    import shutil
-    project = tmp_path / "project"
-    shutil.copytree(ROOT, project, ignore=shutil.ignore_patterns(
-        ".venv", ".git", "site", ".site-builds", ".build-cache", "__pycache__", "*.egg-info", ".pytest_cache"))
+    project = project_copy(tmp_path / "project")
     cache = project / ".build-cache"
     slowed = (f"import runpy, sys, time; sys.path.insert(0, {str(project)!r}); import edition.cache as c; "
               "write = c.Cache._write_behind; "
