@@ -207,7 +207,8 @@ def serve():
     def start(directory: Path) -> str:
         handler = functools.partial(_QuietHandler, directory=str(directory))
         server = QuietServer((LOCAL_HOST, 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        # a stop is seen within 0.05 s, not the default 0.5 s (each server stops at the session's end)
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
         servers.append(server)
         return f"http://{LOCAL_HOST}:{server.server_address[1]}/"
 
