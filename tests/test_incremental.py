@@ -35,12 +35,28 @@ def copied(tmp_path: Path) -> tuple[Path, Path, Path]:
     return folder, templates, tmp_path / "cache"
 
 
-@pytest.fixture
-def copy(tmp_path):
-    """A copy of the sources and templates, with a cache, built once to fill it."""
-    folder, templates, cache = copied(tmp_path)
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory) -> tuple[Path, Path]:
+    """A copy of the sources and templates with a cache, built once to fill it (``work``), and a copy
+    of the three as that build left them (``kept``)."""
+    top = tmp_path_factory.mktemp("incremental")
+    work, kept = top / "work", top / "kept"
+    folder, templates, cache = copied(work)
     build(folder / SOURCE.name, None, templates, base_url="", cache=cache)
-    return folder, templates, cache
+    flush()
+    shutil.copytree(work, kept)
+    return work, kept
+
+
+@pytest.fixture
+def copy(filled):
+    """The sources, templates and filled cache, as the build that filled it left them, for the test to
+    change: taken back from the kept copy, at the same place, since the cache's entries for a file's
+    problems name its path (filling a cache anew took each test a second)."""
+    work, kept = filled
+    shutil.rmtree(work)
+    shutil.copytree(kept, work)
+    return work / "source", work / "templates", work / "cache"
 
 
 def entries(cache: Path) -> set[Path]:
