@@ -154,8 +154,8 @@ class Preview:
         """Build, then serve and watch in background threads."""
         seen = _stamps(self.watched)  # before the build: a change saved during it is not missed
         self.build()
-        # the server looks for a stop as often as the watcher looks for a change (its own default,
-        # every half second, held each stop, Ctrl-C's among them, that long)
+        # the server looks for a stop as often as the watcher looks for a change: at http.server's
+        # default, every half second, a stop (Ctrl-C's too) waited up to that long
         for target, args in ((self.server.serve_forever, (POLL_SECONDS,)), (self._watch, (seen,))):
             thread = threading.Thread(target=target, args=args, daemon=True)
             thread.start()

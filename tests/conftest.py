@@ -28,7 +28,7 @@ pytest_plugins = ("browsing",)
 def pytest_xdist_auto_num_workers(config) -> int | None:
     """``-n auto``: one worker more than the cores. A browser test waits on Chromium a round trip at a
     time (a page's load, its frames); with a worker a core, the cores were busy 90% of the suite, with
-    one more 97-98%, and the suite took 266 s where it took 275-283 s (two cores). The variable
+    one more 97-98%, and the suite took 265-266 s where it took 270-283 s (two cores). The variable
     PYTEST_XDIST_AUTO_NUM_WORKERS still decides, when set (None: xdist reads it)."""
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None
@@ -60,8 +60,8 @@ def project_copy(folder: Path) -> Path:
 
 def snapshot(site: Path) -> dict[str, bytes]:
     """Every file of a built site (or any folder) by its path within it, with its bytes: what a reader
-    of it would get, links followed. Plain os.scandir and strings, each path made by joining, not by
-    os.path.relpath (half the time): tests take it hundreds of times (test_atomic.py)."""
+    of it would get, links followed. Plain os.scandir and strings, each path made by joining (os.walk
+    and os.path.relpath took nearly three times as long): tests take it hundreds of times (test_atomic.py)."""
     found = {}
 
     def read(folder: str, prefix: str) -> None:
