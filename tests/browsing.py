@@ -171,8 +171,8 @@ def java_vnu() -> list[str]:
     if not VNU_JAR.is_file():
         missing(f"the Nu HTML Checker ({VNU_JAR.relative_to(ROOT)}, npm vnu-jar)")
     # A check is a short run: compiled by C1 alone, the checker takes half the processor time (3.0 s
-    # where 6.4 s, over the site's pages), and gives the same messages; C1's frames are larger, and the
-    # checker's deep recursion overflows Java's default stack with them (as the checker then says).
+    # where 6.4 s, over the site's pages), and gives the same messages; so compiled, its deep recursion
+    # overflows Java's default stack (as the checker then says), hence a larger one.
     return [java, "-Xss8m", "-XX:TieredStopAtLevel=1", "-jar", str(VNU_JAR)]
 
 
