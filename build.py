@@ -36,6 +36,7 @@ from edition.report import say, silenced
 from edition.resolve import Links, resolve
 from edition.dependencies import edition_key
 from edition.search import Indexing, start_index
+from edition.site_files import SiteFiles
 from edition import file_facts
 from edition.summary import summary
 from edition.parallel import available
@@ -61,14 +62,16 @@ def build(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
           workers: int | None = None, cache: Path | None = CACHE) -> dict[str, bytes]:
     """Run every stage; write the site only if ``site`` is given and all succeeded."""
     return run(source, site, templates, base_url=base_url, lock=lock, locking=locking, workers=workers,
-               cache=cache)[1]
+               cache=cache)[1].read()
 
 
 def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
         base_url: str | None = None, lock: Path = LOCK, locking: bool = False,
         workers: int | None = None, cache: Path | None = CACHE, kept: Kept | None = None,
-        ready: Callable[[dict[str, bytes], bool], None] | None = None) -> tuple[Links, dict[str, bytes]]:
-    """``build``, also returning the resolved edition that the summary counts.
+        ready: Callable[[SiteFiles, bool], None] | None = None) -> tuple[Links, SiteFiles]:
+    """``build``, also returning the resolved edition that the summary counts; the files as a
+    ``SiteFiles``, whose parts taken from the cache are read only when asked for (``build``
+    reads them all).
 
     ``base_url`` None takes the one of source/edition.toml; ``locking`` lets a
     missing lock pass, for ``--lock-anchors`` to create it; ``workers`` None lets
@@ -106,7 +109,9 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
             check_quotations(edition, store)
             if validated.failed():  # the validation may have ended meanwhile
                 validated()
-            files, found, digests = render_site(links, templates, workers, store, kept.parts if kept is not None else None)
+            # a plain build reads a stored part's files only to write them (or alias a page of them)
+            files, found, digests = render_site(links, templates, workers, store, kept.parts if kept is not None else None,
+                                                defer=kept is None and ready is None)
             validated()
             # every file's plain facts are worked out (the checks across files' came back with the
             # validation): kept for the next build, written behind (no worker forks from now on)
@@ -115,11 +120,11 @@ def run(source: Path, site: Path | None, templates: Path = TEMPLATES, *,
             rendered = files
             files, anchors = keep_anchors(files, read_lock(lock, missing_ok=locking), found)
             # a page given an alias is new bytes: its digest, made with its part, is not its own
-            digests = {path: digest for path, digest in digests.items() if files[path] is rendered[path]}
+            digests = {path: digest for path, digest in digests.items() if files.same(rendered, path)}
             # each file's SHA-256 for the manifest and the writing: the parts' and indexes' come with them
-            for path, data in files.items():
+            for path in files:
                 if path not in digests:
-                    digests[path] = kept.digest(path, data) if kept is not None else digest_of(data)
+                    digests[path] = kept.digest(path, files[path]) if kept is not None else digest_of(files[path])
             if not index.done():  # while Pagefind finishes, the pages, checked, are served and written
                 if ready is not None:
                     ready(files, False)

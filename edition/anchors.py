@@ -117,7 +117,7 @@ def keep_anchors(files: dict[str, bytes], lock: Lock,
                 aliases.setdefault(page, []).append((old, target))
     if problems:
         raise BuildFailed(problems)
-    result = dict(files)
+    result = files.copy()  # a dict, or the build's SiteFiles: a page is read only to be given an alias
     for page, pairs in aliases.items():
         for old, new in pairs:
             result[page] = _add_alias(result[page], old, new)

@@ -34,6 +34,7 @@ from .parallel import Forked, fork_map
 from .ranges import range_of
 from .resolve import NAMES_PAGE, Links
 from .rules import permalink
+from .site_files import SiteFiles, Stored
 from .write import digests_of
 
 TEI_DIR = "tei"
@@ -121,13 +122,16 @@ def environment(templates: Path) -> jinja2.Environment:
 
 
 def render_site(links: Links, templates: Path, workers: int = 1, cache: Cache = Cache(None),
-                kept: dict[str, tuple] | None = None) -> tuple[dict[str, bytes], dict[str, list[str]], dict[str, str]]:
+                kept: dict[str, tuple] | None = None,
+                defer: bool = False) -> tuple[SiteFiles, dict[str, list[str]], dict[str, str]]:
     """Every file of the site, by its path relative to the site's root, in the order of the paths,
     each page's anchors, and the SHA-256 of the files of its parts (``digests_of``, worked out with
     each part and kept with it). ``workers`` > 1 shares the documents out to as many processes; a
     part of the site whose inputs are unchanged (``dependencies``) is taken from ``kept`` (the
     last build's parts, by key, in a process that builds again; they are replaced by this build's),
-    or else from ``cache``. The bytes are the same either way."""
+    or else from ``cache``: its anchors and digests from its entry's outline, its files from an entry
+    of their own, read at once or, ``defer``, when one of them is first asked for (``site_files``).
+    The bytes are the same either way."""
     env = environment(templates)
     pages = all_pages(links.edition)
     common = {
@@ -160,6 +164,7 @@ def render_site(links: Links, templates: Path, workers: int = 1, cache: Cache = 
     keys = [_unit_key(links, base, whole, document, unit_pages[0].path) for document, unit_pages in units]
     parts: dict[int, tuple[dict[str, bytes], dict[str, list[str]], dict[str, str]]] = {}
     stored = []  # the parts the cache holds
+    defer = defer and kept is None  # what a process keeps is read
     for i, name in enumerate(keys):
         if kept is not None and name in kept:
             parts[i] = kept[name]
@@ -171,10 +176,10 @@ def render_site(links: Links, templates: Path, workers: int = 1, cache: Cache = 
         # what the pages to be made look up, worked out before the workers share it
         made = [units[i][0] or links.edition.central for i in todo]
         metadata.prepare(links, list({document.key: document for document in made}.values()))
-        # begun first: this process reads the stored parts (a large edition's pages) meanwhile
+        # begun first: this process reads the stored parts meanwhile (their outlines, or their pages too)
         forked = Forked(produce, [units[i] for i in todo], workers)
     try:
-        late = [i for i in stored if not _stored(cache, keys[i], parts, i)]  # damaged or gone meanwhile
+        late = [i for i in stored if not _stored(cache, keys[i], parts, i, lambda i=i: produce(units[i])[0], defer)]
         made_now = forked.results() if forked is not None else [produce(units[i]) for i in todo]
     except BaseException:  # Ctrl-C, or a failure: the workers are stopped, not waited for
         if forked is not None:
@@ -182,31 +187,51 @@ def render_site(links: Links, templates: Path, workers: int = 1, cache: Cache = 
         raise
     for i, made in [*zip(todo, made_now), *zip(late, fork_map(produce, [units[i] for i in late], workers))]:
         parts[i] = made
-        cache.put(keys[i], pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
+        _store(cache, keys[i], made)
     if kept is not None:
         kept.clear()
         kept.update(zip(keys, (parts[i] for i in range(len(units)))))
-    files: dict[str, bytes] = {}
+    files: dict[str, bytes | Stored] = {}
     anchors: dict[str, list[str]] = {}
     digests: dict[str, str] = {}
     for i in range(len(units)):
         made, found, hashed = parts[i]
-        for path, data in made.items():
-            _add(files, path, data)
+        for path in hashed:  # every file of the part, as its files or its outline name them
+            _add(files, path, made if isinstance(made, Stored) else made[path])
         anchors.update(found)
         digests.update(hashed)
     for make in FILES:
         for path, data in make(links, templates).items():
             _add(files, path, data)
-    return dict(sorted(files.items())), dict(sorted(anchors.items())), digests
+    return SiteFiles(dict(sorted(files.items()))), dict(sorted(anchors.items())), digests
 
 
-def _stored(cache: Cache, name: str, parts: dict[int, tuple], i: int) -> bool:
-    """Take part ``i`` from the cache into ``parts``; False if its entry is gone or damaged."""
-    part = cache.unpickled(name)
-    if not (isinstance(part, tuple) and len(part) == 3):
+def _store(cache: Cache, name: str, part: tuple[dict[str, bytes], dict[str, list[str]], dict[str, str]]) -> None:
+    """A part in the cache: its outline (anchors and digests) under its key, its files apart."""
+    made, found, hashed = part
+    cache.put(key("part files", name), pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
+    cache.put(name, pickle.dumps((found, hashed), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _stored(cache: Cache, name: str, parts: dict[int, tuple], i: int,
+            remade: Callable[[], dict[str, bytes]], defer: bool) -> bool:
+    """Take part ``i`` from the cache into ``parts``; False if its outline is gone or damaged. Its
+    files are read now, or (``defer``) when first asked for; files gone or damaged meanwhile are
+    made again then (``remade``), the same bytes."""
+    outline = cache.unpickled(name)
+    if not (isinstance(outline, tuple) and len(outline) == 2 and all(isinstance(o, dict) for o in outline)):
         return False
-    parts[i] = part
+    found, hashed = outline
+
+    def read() -> dict[str, bytes]:
+        made = cache.unpickled(key("part files", name))
+        if not (isinstance(made, dict) and made.keys() == hashed.keys()):
+            made = remade()
+            cache.put(key("part files", name), pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
+        return made
+
+    stored = Stored(read)
+    parts[i] = (stored if defer else stored.files(), found, hashed)
     return True
 
 

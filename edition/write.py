@@ -26,6 +26,7 @@ import os
 import pickle
 import shutil
 import tempfile
+from collections.abc import Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -81,21 +82,22 @@ class Publication:
         self._written: dict[str, list] = {}
         self._live = False  # switched to: from then on the site's, never removed by ``abandon``
 
-    def add(self, files: dict[str, bytes], digests: dict[str, str] | None = None) -> None:
+    def add(self, files: Mapping[str, bytes], digests: dict[str, str] | None = None) -> None:
         """Put ``files`` in the new build (each path once: one added before stays as it was, and
-        must be the same bytes, as far as ``digests`` tells)."""
+        must be the same bytes, as far as ``digests`` tells). A file's bytes are asked of ``files``
+        only if its digest is not in ``digests`` or it is to be written (``site_files``)."""
         digests_known = digests or {}
         build, held, stamp, made = str(self.build), self._held, self._stamp, self._made
         before = f"{self._previous}/" if self._previous is not None else ""
         with _writing(self.site):
             # Plain strings and file descriptors: a thousand documents make tens of thousands of files.
-            for relative, data in sorted(files.items()):
+            for relative in sorted(files):
                 if relative in self._written:
                     if digests_known.get(relative, self._written[relative][0]) != self._written[relative][0]:
                         raise ValueError(f"{relative!r} was added to the site with other bytes before")  # a bug
                     continue
                 target = f"{build}/{_inside(relative)}"
-                digest = digests_known.get(relative) or digest_of(data)
+                digest = digests_known.get(relative) or digest_of(files[relative])
                 there = held.pop(relative, None)
                 if there is not None and there[0] == digest and _unchanged(target, there, stamp):
                     self._written[relative] = there  # the spare has it as it should be
@@ -111,13 +113,14 @@ class Publication:
                 kept = self._known.get(relative)
                 if (kept is not None and kept[0] == digest and _unchanged(before + relative, kept, stamp)
                         and _linked(before + relative, target)):
-                    mtime = kept[2]
+                    size, mtime = kept[1], kept[2]  # the live build's file: its size is checked
                 else:
-                    mtime = _write(target, data)
+                    data = files[relative]
+                    size, mtime = len(data), _write(target, data)
                     if stamp is not None:
                         os.utime(target, (stamp, stamp))
                         mtime = stamp * 1_000_000_000
-                self._written[relative] = [digest, len(data), mtime]
+                self._written[relative] = [digest, size, mtime]
 
     def finish(self) -> Path:
         """Switch the site to the new build, once every file is added; the build directory."""

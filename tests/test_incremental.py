@@ -8,6 +8,7 @@ the site that did not depend on it were taken from the cache, not made again.
 """
 from __future__ import annotations
 
+import pickle
 import re
 import shutil
 from pathlib import Path
@@ -23,7 +24,7 @@ from edition.model import build_model
 from edition.quotations import check_quotations
 from edition.resolve import resolve
 from edition.validate import edition_violations
-from conftest import ROOT, SOURCE
+from conftest import ROOT, SOURCE, snapshot
 
 
 def copied(tmp_path: Path) -> tuple[Path, Path, Path]:
@@ -101,12 +102,13 @@ def test_a_changed_document_is_made_again_and_shows_its_change_and_no_other_docu
     # search index of its range (the dossier's one: the index, under the key of its records, and that
     # key, under the key of its documents), the quotation check of each file that quotes it or is it.
     # Taken from the cache: every other document's part, every other file's validation and quotation check.
+    # A part is two entries: its outline (anchors, digests) and its files.
     citing = [p for p in folder.glob("*-d1*.xml")
               if p.name != "frus1969-76ve13-d174.xml" and "frus1969-76ve13/d174" in p.read_text(encoding="utf-8")]
     whole = sum(1 for path in site if path.endswith(".html") and not path.startswith(("d17", "text", "diplomatic", "cite")))
     quoting = [p for p in folder.glob("*.xml") if _quotes_held_text(p, of="d174" if "d174" not in p.name else "")]
     assert 0 < len(citing) < 5 and 0 < len(quoting) < 6
-    assert made == 1 + 1 + 1 + len(citing) + whole + 2 + len(quoting)
+    assert made == 1 + 1 + 2 * (1 + len(citing) + whole) + 2 + len(quoting)
 
 
 def _quotes_held_text(path: Path, of: str) -> bool:
@@ -195,6 +197,54 @@ def test_a_damaged_cache_is_worked_out_again(copy):
     _, made = rebuilt(folder, templates, cache)
     assert made == 0  # the same names, written anew
     assert all(entry.read_bytes() != b"not what was written" for entry in entries(cache))
+
+
+def _part_files(cache: Path) -> list[Path]:
+    """The entries that hold a part's files (path -> bytes), apart from its outline (``render._store``)."""
+    found = []
+    for entry in entries(cache):
+        try:
+            value = pickle.loads(entry.read_bytes())
+        except Exception:  # noqa: BLE001 - another kind of entry
+            continue
+        if isinstance(value, dict) and value and all(isinstance(v, bytes) for v in value.values()):
+            found.append(entry)
+    return found
+
+
+def test_a_site_written_from_the_cache_is_the_site_a_build_from_nothing_writes(copy, tmp_path):
+    """A plain build reads a stored part's files only when it writes them: after two changes, the
+    new build made in the spare (two builds old) and linking from the live one, the site on disk is
+    the one a build from nothing writes, file for file."""
+    folder, templates, cache = copy
+    site, fresh = tmp_path / "site", tmp_path / "fresh"
+    build(folder / SOURCE.name, site, templates, base_url="", cache=cache)  # every part from the cache
+    edit(folder / "frus1969-76ve13-d174.xml", '<p xml:id="d174-begin-text">BEGIN TEXT:',
+         '<p xml:id="d174-begin-text">BEGIN TEXT (a first change):')
+    build(folder / SOURCE.name, site, templates, base_url="", cache=cache)
+    edit(folder / "frus1969-76ve13-d175.xml", "December 30, 1972, 0420Z<ptr", "December 30, 1972, 0420Z (a second change)<ptr")
+    build(folder / SOURCE.name, site, templates, base_url="", cache=cache)
+    build(folder / SOURCE.name, fresh, templates, base_url="", cache=None)
+    written, expected = snapshot(site), snapshot(fresh)
+    assert b"(a first change)" in written["d174.html"] and b"(a second change)" in written["d175.html"]
+    assert sorted(written) == sorted(expected)
+    assert [path for path in expected if written[path] != expected[path]] == []
+
+
+def test_a_part_whose_files_are_gone_from_the_cache_is_made_again_when_they_are_needed(copy, tmp_path):
+    """A part's outline may outlive its files' entry (pruned, damaged): the files are made again when
+    the build needs them, the same bytes, and kept again."""
+    folder, templates, cache = copy
+    damaged = _part_files(cache)
+    assert len(damaged) >= 6  # one a document at least
+    for entry in damaged:
+        entry.write_bytes(b"not what was written")
+    site = tmp_path / "site"
+    build(folder / SOURCE.name, site, templates, base_url="", cache=cache)  # a new site: every file written
+    build(folder / SOURCE.name, tmp_path / "fresh", templates, base_url="", cache=None)
+    assert snapshot(site) == snapshot(tmp_path / "fresh")
+    flush()
+    assert all(entry.read_bytes() != b"not what was written" for entry in damaged)
 
 
 def _loaded(folder: Path, cache: Path):
