@@ -177,6 +177,27 @@ def test_the_cache_keeps_what_was_used_last_within_its_limit(tmp_path, monkeypat
     assert module.Cache(None).get(names[1]) is None  # no folder: nothing kept
 
 
+def test_the_cache_is_looked_over_once_every_so_many_bytes_written(tmp_path, monkeypatch):
+    """A write prunes with the chance its size is of ``PRUNE_EVERY``, by its name (a hash): a look at
+    every entry of a full folder is costly, and was taken every 256 writes, whatever their size."""
+    import hashlib
+
+    from edition import cache as module
+
+    every = module.PRUNE_EVERY
+    assert module.prunes("0" * 64, 1) and not module.prunes("f" * 64, every - 1) and module.prunes("f" * 64, every)
+    assert not module.prunes("not a hash", every)
+    names = [hashlib.sha256(str(n).encode()).hexdigest() for n in range(20_000)]
+    share = sum(module.prunes(name, every // 100) for name in names) / len(names)
+    assert 0.007 < share < 0.013  # one write in a hundred, of a hundredth of it each
+    monkeypatch.setattr(module, "LIMIT", 250)
+    monkeypatch.setattr(module, "PRUNE_EVERY", 100)  # every write of 100 bytes prunes
+    store = module.Cache(tmp_path)
+    for name in names[:6]:
+        store.put(name, b"x" * 100)
+        assert sum(path.stat().st_size for path in tmp_path.glob("*/*")) <= 250
+
+
 def test_an_entry_handed_to_the_writer_thread_is_there_at_once_and_on_disk_once_flushed(tmp_path):
     from edition import cache as module
 
