@@ -17,13 +17,17 @@ preview: over five saves of one document, the time from saving it to the preview
 changed page (the median is ``preview_edit_s``), and to its serving the whole site with the
 search index; and the time of a plain ``build.py`` after one more change, with the cache the
 builds before left (the median of five, each after a change of its own, is ``rebuild_one_s``; its
-processor time, ``rebuild_one_cpu_s``). Last, the search indexes of the largest edition are made
+processor time, ``rebuild_one_cpu_s``). Then the largest edition is built cold again, beside a full
+cache: its folder filled to its limit with older entries of other builds, as a folder in use for
+long is (``cold_full_cache``: what looking over the entries, to keep within the limit, costs a build).
+Last, the search indexes of the largest edition are made
 again from the same records, apart, for the processor time Pagefind's program alone needs
 (``search_index``): a share of any cold build that this edition's code cannot shorten.
 The figures go to ``benchmarks/results/corpus.json`` (not in git) for other tools:
 ``{"rows": [{"documents", "pages", "bytes", "wall_s", "cpu_s", "peak_mib"}, …],
 "preview_edit_s", "preview": {"page_s", "page_slowest_s", "whole_s", "whole_slowest_s"},
-"rebuild_one_s", "rebuild_one_runs_s", "rebuild_one_cpu_s", "largest_page": {"path", "bytes"},
+"rebuild_one_s", "rebuild_one_runs_s", "rebuild_one_cpu_s", "cold_full_cache": {"wall_s", "cpu_s"},
+"largest_page": {"path", "bytes"},
 "search_index": {"indexes", "passages", "cpu_s"},
 "host_reference_s": [before, after]}``
 (the machine's speed before and after the measurements: ``host.py``).
@@ -35,8 +39,10 @@ preview in ≤ 1 s, and rebuilt by a plain build in ≤ 2 s; every page ≤ 100 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import json
+import os
 import re
 import resource
 import shutil
@@ -62,6 +68,7 @@ FIRST_COPY = 1000
 PAGE_BYTES = 100_000
 EDITS = 5  # saves of one document in the preview, one after another
 REBUILDS = 5  # plain builds after a change each
+FILLER = 30_000  # bytes of each older entry of a full cache
 TARGETS = {"wall_s": 10.0, "peak_mib": 1024, "growth": 11.0, "preview_edit_s": 1.0, "rebuild_one_s": 2.0}
 
 # A build in a child process of its own, so that its CPU time and peak memory are its own.
@@ -116,6 +123,25 @@ def measured_build(central: Path, site: Path, cold: bool = True) -> dict:
     files = [p for p in site.resolve().rglob("*") if p.is_file()]
     return {"pages": sum(p.suffix == ".html" for p in files), "bytes": sum(p.stat().st_size for p in files),
             "wall_s": round(float(wall), 3), "cpu_s": round(float(cpu), 3), "peak_mib": round(float(peak), 1)}
+
+
+def full_cache_build(central: Path, site: Path) -> dict:
+    """A cold build beside a full cache: the build's cache filled to its limit with entries of other
+    builds (``FILLER`` bytes each, used a day ago), then the build, whose entries push it over; into
+    a new ``site``, as the cold builds of the table."""
+    from build import CACHE
+    from edition.cache import LIMIT
+    shutil.rmtree(CACHE, ignore_errors=True)
+    data, day_ago = os.urandom(FILLER), time.time() - 86400
+    for n in range(LIMIT // FILLER):
+        name = hashlib.sha256(b"older entry %d" % n).hexdigest()
+        path = CACHE / name[:2] / name
+        path.parent.mkdir(exist_ok=True, parents=True)
+        path.write_bytes(data)
+        os.utime(path, (day_ago, day_ago))
+    measured = measured_build(central, site, cold=False)
+    shutil.rmtree(CACHE, ignore_errors=True)  # the older entries are no build's
+    return {"wall_s": measured["wall_s"], "cpu_s": measured["cpu_s"]}
 
 
 def largest_page(site: Path) -> dict:
@@ -253,11 +279,12 @@ def main() -> int:
         rebuilds.append(measured["wall_s"])
         rebuild_cpus.append(measured["cpu_s"])
     rebuild = statistics.median(rebuilds)
+    full = full_cache_build(central, folder / "site-beside-a-full-cache")
     indexing = search_indexing(central)
     host = [host_before, reference_seconds()]
     results = {"rows": rows, "preview_edit_s": edit, "preview": previewed, "rebuild_one_s": rebuild,
                "rebuild_one_runs_s": rebuilds, "rebuild_one_cpu_s": statistics.median(rebuild_cpus),
-               "largest_page": largest, "search_index": indexing, "host_reference_s": host}
+               "cold_full_cache": full, "largest_page": largest, "search_index": indexing, "host_reference_s": host}
     (ROOT / "benchmarks" / "results").mkdir(exist_ok=True)
     (ROOT / "benchmarks" / "results" / "corpus.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     tmp.cleanup()
@@ -284,6 +311,9 @@ def main() -> int:
                 largest["bytes"] <= PAGE_BYTES, f"<= {PAGE_BYTES:,}")]
     for text, ok, target in checks:
         print(f"{'ok ' if ok else 'MISS'} {text} (target {target})")
+    print(f"{big['documents']} documents cold beside a full cache (its limit filled with older entries): "
+          f"{full['wall_s']:.2f} s wall, {full['cpu_s']:.2f} s CPU (against {big['wall_s']:.2f} s and "
+          f"{big['cpu_s']:.2f} s with the cache emptied)")
     cores = available()
     print(f"the search index of {big['documents']} documents alone ({indexing['passages']:,} passages in "
           f"{indexing['indexes']} indexes): {indexing['cpu_s']:.2f} s of Pagefind's processor time, so at least "
