@@ -179,7 +179,13 @@ def render_site(links: Links, templates: Path, workers: int = 1, cache: Cache = 
         # begun first: this process reads the stored parts meanwhile (their outlines, or their pages too)
         forked = Forked(produce, [units[i] for i in todo], workers)
     try:
-        late = [i for i in stored if not _stored(cache, keys[i], parts, i, lambda i=i: produce(units[i])[0], defer)]
+        late = []  # stored parts whose outline is gone or damaged meanwhile: made now
+        for i in stored:
+            part = _stored(cache, keys[i], lambda i=i: produce(units[i])[0], defer)
+            if part is None:
+                late.append(i)
+            else:
+                parts[i] = part
         made_now = forked.results() if forked is not None else [produce(units[i]) for i in todo]
     except BaseException:  # Ctrl-C, or a failure: the workers are stopped, not waited for
         if forked is not None:
@@ -209,30 +215,37 @@ def render_site(links: Links, templates: Path, workers: int = 1, cache: Cache = 
 def _store(cache: Cache, name: str, part: tuple[dict[str, bytes], dict[str, list[str]], dict[str, str]]) -> None:
     """A part in the cache: its outline (anchors and digests) under its key, its files apart."""
     made, found, hashed = part
-    cache.put(key("part files", name), pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
+    _store_files(cache, name, made)
     cache.put(name, pickle.dumps((found, hashed), protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _stored(cache: Cache, name: str, parts: dict[int, tuple], i: int,
-            remade: Callable[[], dict[str, bytes]], defer: bool) -> bool:
-    """Take part ``i`` from the cache into ``parts``; False if its outline is gone or damaged. Its
-    files are read now, or (``defer``) when first asked for; files gone or damaged meanwhile are
-    made again then (``remade``), the same bytes."""
+def _store_files(cache: Cache, name: str, made: dict[str, bytes]) -> None:
+    cache.put(_files_key(name), pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _files_key(name: str) -> str:
+    """The key of the entry of a part's files, beside its outline's ``name``."""
+    return key("part files", name)
+
+
+def _stored(cache: Cache, name: str, remade: Callable[[], dict[str, bytes]], defer: bool) -> tuple | None:
+    """A part taken from the cache; None if its outline is gone or damaged. Its files are read now,
+    or (``defer``) when first asked for; files gone or damaged meanwhile are made again then
+    (``remade``), the same bytes, and kept again."""
     outline = cache.unpickled(name)
     if not (isinstance(outline, tuple) and len(outline) == 2 and all(isinstance(o, dict) for o in outline)):
-        return False
+        return None
     found, hashed = outline
 
     def read() -> dict[str, bytes]:
-        made = cache.unpickled(key("part files", name))
+        made = cache.unpickled(_files_key(name))
         if not (isinstance(made, dict) and made.keys() == hashed.keys()):
             made = remade()
-            cache.put(key("part files", name), pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
+            _store_files(cache, name, made)
         return made
 
     stored = Stored(read)
-    parts[i] = (stored if defer else stored.files(), found, hashed)
-    return True
+    return (stored if defer else stored.files(), found, hashed)
 
 
 def _unit_key(links: Links, base: str, whole: str, document: Document | None, path: str) -> str:

@@ -327,11 +327,12 @@ def start_index(links: Links, store: Cache = Cache(None), base: str | None = Non
     taken again while they and Pagefind's program are the same, without working out its records.
     """
     binary = _binary()
+    program = _program(binary)  # None: not to be looked at, nothing kept
     futures: list[concurrent.futures.Future] = []
     todo: list[tuple[concurrent.futures.Future, Shard, str | None]] = []
     for shard in shards(links):
         future: concurrent.futures.Future = concurrent.futures.Future()
-        name = _cache_key(links, shard, binary, base) if store.folder is not None and base is not None else None
+        name = _cache_key(links, shard, program, base) if store.folder is not None and base is not None else None
         cached = _cached(store, _pointed_to(store, name))
         if cached is not None:
             future.set_result(cached)
@@ -343,7 +344,7 @@ def start_index(links: Links, store: Cache = Cache(None), base: str | None = Non
         def made(item: tuple[concurrent.futures.Future, Shard, str | None]) -> tuple[dict[str, bytes], dict[str, str]]:
             _, shard, name = item  # in a forked process
             try:
-                return _made(store, shard.folder, shard_records(links, shard), binary, name)
+                return _made(store, shard.folder, shard_records(links, shard), binary, program, name)
             except _Failed as failed:
                 raise _failure(binary, str(failed)) from None
         return Indexing(futures, binary, Forked(made, todo, min(len(todo), available())))
@@ -355,7 +356,7 @@ def start_index(links: Links, store: Cache = Cache(None), base: str | None = Non
                     return
                 future, shard, name = todo.pop(0)
             try:
-                future.set_result(_made(store, shard.folder, shard_records(links, shard), binary, name))
+                future.set_result(_made(store, shard.folder, shard_records(links, shard), binary, program, name))
             except BaseException as e:  # handed to the build, which waits for it
                 future.set_exception(e)
 
@@ -370,25 +371,24 @@ def index_files(links: Links, store: Cache = Cache(None), base: str | None = Non
     return start_index(links, store, base).files()[0]
 
 
-def _cache_key(links: Links, shard: Shard, binary: Path, base: str) -> str | None:
+def _cache_key(links: Links, shard: Shard, program: str | None, base: str) -> str | None:
     """What an index depends on: its folder, the parts of its documents (their TEI and what they
     point to), what every page depends on (``base``: the code, this module's among it, and the
     apparatus, which holds the names and events) and Pagefind's program (path, size, time); None if
     the program cannot be looked at. Its entry names the key of the index's records (``_made``)."""
-    program = _program(binary)
     if program is None:
         return None
     return key("search", shard.folder, PAGEFIND_VERSION, program, base,
                *(document_key(links, base, document) for document in shard.documents))
 
 
-def _made(store: Cache, folder: str, found: list[Record], binary: Path, name: str | None) -> tuple[dict[str, bytes], dict[str, str]]:
+def _made(store: Cache, folder: str, found: list[Record], binary: Path, program: str | None,
+          name: str | None) -> tuple[dict[str, bytes], dict[str, str]]:
     """The index of ``found`` (``_index``) and its files' SHA-256; or the one made before of the same
     records, the same Pagefind and this module: a change that shows in no passage's text, metadata or
     filters (and a file whose passages an earlier build indexed) does not run Pagefind. ``name``, the
     key of the index's documents, is kept naming the records' key: the next build finds the index
-    without working out its records."""
-    program = _program(binary)
+    without working out its records. ``program``: ``_program(binary)``."""
     by_records = None
     if store.folder is not None and program is not None:
         by_records = key("search records", folder, PAGEFIND_VERSION, program, code("search", "write"),  # write: the digests
